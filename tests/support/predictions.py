@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -17,10 +18,50 @@ from neuropose.schema import (
 )
 
 BERKELEY_MHAD_43 = (
-    "head lhead rhead rback backl backt lback lside bell chest rside lsho1 lsho2 larm lelb lwri "
-    "lhan1 lhan2 lhan3 rsho1 rsho2 rarm relb rwri rhan1 rhan2 rhan3 lhipb lhipf lhipl lleg lkne "
-    "lank lhee lfoo rhipb rhipf rhipl rleg rkne rank rhee rfoo"
-).split()
+    "head",
+    "lhead",
+    "rhead",
+    "rback",
+    "backl",
+    "backt",
+    "lback",
+    "lside",
+    "bell",
+    "chest",
+    "rside",
+    "lsho1",
+    "lsho2",
+    "larm",
+    "lelb",
+    "lwri",
+    "lhan1",
+    "lhan2",
+    "lhan3",
+    "rsho1",
+    "rsho2",
+    "rarm",
+    "relb",
+    "rwri",
+    "rhan1",
+    "rhan2",
+    "rhan3",
+    "lhipb",
+    "lhipf",
+    "lhipl",
+    "lleg",
+    "lkne",
+    "lank",
+    "lhee",
+    "lfoo",
+    "rhipb",
+    "rhipf",
+    "rhipl",
+    "rleg",
+    "rkne",
+    "rank",
+    "rhee",
+    "rfoo",
+)
 
 
 def skeleton(joints: int = 43) -> Skeleton:
@@ -84,6 +125,7 @@ def make_predictions(
             model_name="metrabs_test",
             model_sha256=hashlib.sha256(b"model").hexdigest(),
             package_versions={"neuropose-schema": "0.1.0"},
+            created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
             parameters=InferenceParameters(
                 skeleton="berkeley_mhad_43",
                 batch_size=8,

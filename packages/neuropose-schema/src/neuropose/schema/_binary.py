@@ -42,8 +42,12 @@ def _encode(array: np.ndarray, encoding: Encoding) -> np.ndarray:
     if encoding == "raw":
         return np.ascontiguousarray(array)
     itemsize = array.dtype.itemsize
-    fortran_bytes = np.asfortranarray(array).T.reshape(-1).view(np.uint8)
-    return np.ascontiguousarray(fortran_bytes.reshape(-1, itemsize).T)
+    values = np.asfortranarray(array).T.reshape(-1).view(np.uint8).reshape(-1, itemsize)
+    planes = np.empty((itemsize, values.shape[0]), np.uint8)
+    # One strided copy per byte position is several times faster than a general transpose.
+    for byte in range(itemsize):
+        planes[byte] = values[:, byte]
+    return planes
 
 
 def _decode(member: np.ndarray, info: dict[str, Any], name: str, path: Path | None) -> np.ndarray:
@@ -54,6 +58,7 @@ def _decode(member: np.ndarray, info: dict[str, Any], name: str, path: Path | No
         if member.dtype != dtype or member.shape != shape:
             found = f"{member.dtype} {member.shape}"
             raise SchemaValidationError(path, name, f"expected {dtype} {shape}, found {found}")
+        member.flags.writeable = False
         return member
     if info["encoding"] != "byteplanes":
         raise SchemaValidationError(path, name, f"unknown encoding {info['encoding']!r}")
@@ -61,11 +66,20 @@ def _decode(member: np.ndarray, info: dict[str, Any], name: str, path: Path | No
         expected = f"uint8 ({dtype.itemsize}, {count})"
         found = f"{member.dtype} {member.shape}"
         raise SchemaValidationError(path, name, f"byte planes should be {expected}, found {found}")
-    return np.ascontiguousarray(member.T).view(dtype).reshape(shape, order="F")
+    values = np.empty((count, dtype.itemsize), np.uint8)
+    for byte in range(dtype.itemsize):
+        values[:, byte] = member[byte]
+    values.flags.writeable = False
+    return values.view(dtype).reshape(shape, order="F")
 
 
-def write_npz(handle: BinaryIO, header: dict[str, Any], arrays: dict[str, np.ndarray | None],
-              *, compress: bool) -> None:
+def write_npz(
+    handle: BinaryIO,
+    header: dict[str, Any],
+    arrays: dict[str, np.ndarray | None],
+    *,
+    compress: bool,
+) -> None:
     """Write the archive to an open binary file.
 
     Parameters
@@ -95,7 +109,9 @@ def write_npz(handle: BinaryIO, header: dict[str, Any], arrays: dict[str, np.nda
         }
     document = {**header, "format": FORMAT_NAME, "arrays": described}
     members["header"] = np.frombuffer(json.dumps(document).encode("utf-8"), dtype=np.uint8)
-    (np.savez_compressed if compress else np.savez)(handle, **members)
+    save = np.savez_compressed if compress else np.savez
+    # Member names never collide with savez's own keyword (allow_pickle): they are fixed above.
+    save(handle, **members)  # pyright: ignore[reportArgumentType]
 
 
 def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -119,8 +135,9 @@ def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, 
             members = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as error:
         raise CorruptFileError(
-            path, f"is not a readable predictions archive ({error}); it may be truncated, "
-            "re-export it from the original results"
+            path,
+            f"is not a readable predictions archive ({error}); it may be truncated, "
+            "re-export it from the original results",
         ) from error
     header_bytes = members.pop("header", None)
     if header_bytes is None:
@@ -142,7 +159,9 @@ def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, 
             continue
         member = members.get(name)
         if member is None:
-            raise SchemaValidationError(path, name, "listed in the header but missing from the archive")
+            raise SchemaValidationError(
+                path, name, "listed in the header but missing from the archive"
+            )
         try:
             arrays[name] = _decode(member, info, name, path)
         except (KeyError, TypeError, ValueError) as error:

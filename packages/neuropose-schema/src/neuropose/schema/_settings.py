@@ -119,7 +119,8 @@ class Settings(ValueModel):
             message names the file or variable.
         """
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
+        home = default_data_home(environ)
+        values: dict[str, Any] = {"data_dir": home / "jobs", "model_dir": home / "models"}
         origin: dict[str, str] = {}
         if config is not None:
             for key, value in _read_toml(Path(config)).items():
@@ -164,7 +165,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} cannot be read: {error.strerror}") from None
     unknown = sorted(set(data) - set(Settings.model_fields))
     if unknown:
-        raise ConfigError(f"config file {path} has unknown key(s) {unknown}; {_known_names(env=False)}")
+        raise ConfigError(
+            f"config file {path} has unknown key(s) {unknown}; {_known_names(env=False)}"
+        )
     for key in ("data_dir", "model_dir"):
         if isinstance(data.get(key), str):
             data[key] = (path.parent / Path(data[key]).expanduser()).resolve()

@@ -27,7 +27,11 @@ from neuropose.schema._errors import CorruptFileError, SchemaValidationError
 from neuropose.schema._jobs import JobResults, StatusFile
 from neuropose.schema._metrics import BenchmarkResult
 from neuropose.schema._migrations import migrate
-from neuropose.schema._predictions import FieldProblem, VideoPredictions, VideoPredictionsDocument
+from neuropose.schema._predictions import (
+    FieldValueError,
+    VideoPredictions,
+    VideoPredictionsDocument,
+)
 from neuropose.schema._segmentation import Segmentation
 
 __all__ = [
@@ -58,20 +62,22 @@ _EXPECTED_DTYPES = {
 }
 
 
-def validation_error(error: ValidationError | FieldProblem, path: Path | None) -> SchemaValidationError:
+def validation_error(
+    error: ValidationError | FieldValueError, path: Path | None
+) -> SchemaValidationError:
     """Turn a pydantic or array-check failure into a :class:`SchemaValidationError`.
 
     The first problem is named by its dotted field location; the count of further problems is
     appended so nobody fixes one field only to meet the next.
     """
-    if isinstance(error, FieldProblem):
+    if isinstance(error, FieldValueError):
         return SchemaValidationError(path, error.field, error.reason)
     problems = error.errors()
     first = problems[0]
     location = [str(part) for part in first["loc"]]
     reason = first["msg"]
     context_error = first.get("ctx", {}).get("error")
-    if isinstance(context_error, FieldProblem):
+    if isinstance(context_error, FieldValueError):
         location.append(context_error.field)
         reason = context_error.reason
     if len(problems) > 1:
@@ -109,7 +115,7 @@ def _validate(model: type[ModelT], data: dict[str, Any], path: Path | None) -> M
     data = migrate(data, kind=model.KIND, current=model.CURRENT_VERSION, path=path)
     try:
         return model.model_validate(data)
-    except (ValidationError, FieldProblem) as error:
+    except (ValidationError, FieldValueError) as error:
         raise validation_error(error, path) from None
 
 
@@ -193,7 +199,7 @@ def load_predictions(path: Path) -> VideoPredictions:
         document = _validate(VideoPredictionsDocument, _parse_json(raw, path), path)
         try:
             return document.to_arrays()
-        except (ValidationError, FieldProblem) as error:
+        except (ValidationError, FieldValueError) as error:
             raise validation_error(error, path) from None
     header, arrays = read_npz(raw, path)
     for name, array in arrays.items():
@@ -208,7 +214,7 @@ def load_predictions(path: Path) -> VideoPredictions:
         raise SchemaValidationError(path, missing[0], "array missing from the archive")
     try:
         return VideoPredictions.model_validate({**header, **arrays})
-    except (ValidationError, FieldProblem) as error:
+    except (ValidationError, FieldValueError) as error:
         raise validation_error(error, path) from None
 
 
@@ -216,7 +222,7 @@ def save_predictions(
     predictions: VideoPredictions,
     path: Path,
     *,
-    format: PredictionsFormat | None = None,  # noqa: A002 - the natural name for callers
+    format: PredictionsFormat | None = None,
     compress: bool = True,
 ) -> None:
     """Save predictions atomically as JSON or ``.npz``.
@@ -240,4 +246,6 @@ def save_predictions(
         atomic_write(path, text.encode("utf-8"))
         return
     arrays = {name: getattr(predictions, name) for name in ARRAY_FIELDS}
-    atomic_write(path, lambda handle: write_npz(handle, predictions.header(), arrays, compress=compress))
+    atomic_write(
+        path, lambda handle: write_npz(handle, predictions.header(), arrays, compress=compress)
+    )
