@@ -1,1 +1,56 @@
-"""placeholder."""
+"""MeTRAbs 3D pose estimation over videos.
+
+A library: give it a video and a loaded model, get back validated
+:class:`~neuropose.schema.VideoPredictions` and :class:`~neuropose.schema.PerformanceMetrics`.
+TensorFlow and OpenCV are imported only when a model is loaded or a video opened, so importing
+this package is cheap.
+
+Examples
+--------
+>>> from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+>>> store = ModelStore(settings.model_dir)                                   # doctest: +SKIP
+>>> estimator = Estimator(load_model("metrabs_l", store), EstimatorOptions(batch_size=8))
+>>> result = estimator.process_video(Path("trial.mp4"))                     # doctest: +SKIP
+"""
+
+from neuropose.estimator._camera import intrinsics_from_fov
+from neuropose.estimator._download import DownloadProgress
+from neuropose.estimator._errors import (
+    EstimatorError,
+    ModelDownloadError,
+    ModelIntegrityError,
+    ModelInterfaceError,
+    ModelNotFoundError,
+    UnknownSkeletonError,
+    VideoDecodeError,
+    VideoOpenError,
+)
+from neuropose.estimator._inference import Estimator, EstimatorOptions
+from neuropose.estimator._loader import LoadedModel, load_model
+from neuropose.estimator._registry import DEFAULT_MODEL, MODEL_VARIANTS, ModelVariant
+from neuropose.estimator._store import CachedModel, ModelStore
+from neuropose.estimator._video import FrameReader, VideoInfo
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODEL_VARIANTS",
+    "CachedModel",
+    "DownloadProgress",
+    "Estimator",
+    "EstimatorError",
+    "EstimatorOptions",
+    "FrameReader",
+    "LoadedModel",
+    "ModelDownloadError",
+    "ModelIntegrityError",
+    "ModelInterfaceError",
+    "ModelNotFoundError",
+    "ModelStore",
+    "ModelVariant",
+    "UnknownSkeletonError",
+    "VideoDecodeError",
+    "VideoInfo",
+    "VideoOpenError",
+    "intrinsics_from_fov",
+    "load_model",
+]

@@ -27,6 +27,7 @@ from neuropose.schema._metrics import (
     PerformanceMetrics,
 )
 from neuropose.schema._migrations import register_migration
+from neuropose.schema._model_cache import CachedFile, ModelCacheEntry
 from neuropose.schema._predictions import NO_TRACK, VideoPredictions, VideoPredictionsDocument
 from neuropose.schema._protocol import EstimatorProtocol, ProcessVideoResult, ProgressCallback
 from neuropose.schema._provenance import InferenceParameters, Provenance
@@ -51,6 +52,7 @@ __all__ = [
     "AnalysisReport",
     "BenchmarkAggregate",
     "BenchmarkResult",
+    "CachedFile",
     "CameraIntrinsics",
     "Comparison",
     "ConfigError",
@@ -63,6 +65,7 @@ __all__ = [
     "JobStatus",
     "JobStatusEntry",
     "JointAngleSummary",
+    "ModelCacheEntry",
     "NeuroPoseError",
     "PerformanceMetrics",
     "PersonPrediction",

@@ -1,0 +1,366 @@
+"""The model cache: download, import, verify, list and remove MeTRAbs SavedModels.
+
+Layout of the cache directory::
+
+    <model_dir>/<name>/entry.json   what it is and where it came from (ModelCacheEntry)
+    <model_dir>/<name>/model/       the SavedModel
+
+An entry is built in a staging folder inside the cache and renamed into place in one step, with
+``entry.json`` written last; a folder without a valid ``entry.json``, or whose files no longer
+match it, is broken and is replaced, never loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from neuropose.estimator._download import DownloadProgress, download_file
+from neuropose.estimator._errors import (
+    ModelDownloadError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+)
+from neuropose.estimator._hashing import digest_manifest, manifest, sha256_file
+from neuropose.estimator._registry import MODEL_VARIANTS, ModelVariant
+from neuropose.schema import ModelCacheEntry, NeuroPoseError, io
+
+__all__ = ["CachedModel", "ModelStore"]
+
+log = logging.getLogger(__name__)
+
+_ENTRY = "entry.json"
+_MODEL = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedModel:
+    """One folder of the cache, usable or not.
+
+    Attributes
+    ----------
+    name
+        Folder name.
+    path
+        The SavedModel folder inside it.
+    entry
+        The recorded entry, or ``None`` when it is missing or unreadable.
+    problem
+        Why the entry is not usable, or ``None`` when the quick check passed.
+    """
+
+    name: str
+    path: Path
+    entry: ModelCacheEntry | None
+    problem: str | None
+
+    @property
+    def usable(self) -> bool:
+        """True when the quick check passed."""
+        return self.problem is None
+
+
+class ModelStore:
+    """A model cache directory.
+
+    Parameters
+    ----------
+    root
+        Cache directory (``Settings.model_dir``); created on first write.
+    variants
+        Known downloadable variants by name (tests pass their own).
+    timeout_s
+        Network timeout for downloads, in seconds.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        variants: dict[str, ModelVariant] | None = None,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self.root = Path(root)
+        self.variants = dict(MODEL_VARIANTS if variants is None else variants)
+        self.timeout_s = timeout_s
+
+    # ----------------------------------------------------------------- reading the cache
+    def get(self, name: str) -> CachedModel:
+        """Describe the cache folder ``name`` and check it quickly (entry, file sizes)."""
+        folder = self.root / name
+        model = folder / _MODEL
+        if not folder.is_dir():
+            return CachedModel(name, model, None, "not in the cache")
+        try:
+            entry = io.load(folder / _ENTRY, ModelCacheEntry)
+        except NeuroPoseError as error:
+            return CachedModel(name, model, None, f"unreadable entry ({error})")
+        for relative, expected in entry.files.items():
+            path = model / relative
+            if not path.is_file():
+                return CachedModel(name, model, entry, f"file {relative} is missing")
+            if path.stat().st_size != expected.size:
+                return CachedModel(name, model, entry, f"file {relative} has the wrong size")
+        return CachedModel(name, model, entry, None)
+
+    def list(self) -> list[CachedModel]:
+        """Every folder of the cache, sorted by name, usable or not."""
+        if not self.root.is_dir():
+            return []
+        names = sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        return [self.get(name) for name in names]
+
+    def verify(self, name: str) -> ModelCacheEntry:
+        """Re-hash every file of a cached model against its entry.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If ``name`` is not cached.
+        ModelIntegrityError
+            If any file is missing, resized or changed, or the recorded archive hash differs
+            from the published one.
+        """
+        cached = self.get(name)
+        if cached.entry is None:
+            raise ModelNotFoundError(self.describe_missing(name, cached.problem))
+        if cached.problem is not None:
+            raise ModelIntegrityError(f"cached model '{name}' is broken: {cached.problem}")
+        actual = manifest(cached.path)
+        expected = cached.entry.files
+        changed = sorted(
+            set(actual) ^ set(expected)
+            | {k for k in set(actual) & set(expected) if actual[k] != expected[k]}
+        )
+        if changed:
+            shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
+            msg = (
+                f"cached model '{name}' at {cached.path} has changed files: {shown}; "
+                f"remove it (neuropose model remove {name}) and download or import it again"
+            )
+            raise ModelIntegrityError(msg)
+        variant = self.variants.get(name)
+        published = variant.sha256 if variant else None
+        archive = cached.entry.archive_sha256
+        if published and archive and archive != published:
+            msg = f"cached model '{name}' came from an archive with SHA-256 {archive}, not {published}"
+            raise ModelIntegrityError(msg)
+        return cached.entry
+
+    def remove(self, name: str) -> None:
+        """Delete a cached model.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If there is no such folder.
+        """
+        folder = self.root / name
+        if not folder.is_dir() or name.startswith("."):
+            raise ModelNotFoundError(self.describe_missing(name, "not in the cache"))
+        self._discard(folder)
+
+    # ------------------------------------------------------------------ filling the cache
+    def import_path(self, source: Path, name: str | None = None) -> CachedModel:
+        """Copy a ``.tar.gz`` archive or an extracted SavedModel folder into the cache.
+
+        Parameters
+        ----------
+        source
+            Archive or folder fetched by other means (the offline path).
+        name
+            Cache name; by default the variant whose archive file name matches, else the
+            archive or folder name.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If ``source`` does not exist or holds no SavedModel.
+        ModelIntegrityError
+            If it is the archive of a variant with a published hash and the hash differs.
+        """
+        source = Path(source).expanduser()
+        if not source.exists():
+            raise ModelNotFoundError(
+                f"{source} does not exist; give the path of a model archive or folder"
+            )
+        if source.is_dir():
+            return self._install(
+                self._name_for(source, name), source, archive_sha256=None, origin=str(source)
+            )
+        digest = sha256_file(source)
+        chosen = self._name_for(source, name)
+        return self._install(chosen, source, archive_sha256=digest, origin=str(source))
+
+    def download(self, name: str, progress: DownloadProgress | None = None) -> CachedModel:
+        """Download a known variant into the cache, checking its hash.
+
+        A hash mismatch is retried once (a corrupted transfer), then reported.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If ``name`` is not a known variant.
+        ModelDownloadError
+            If the host cannot be reached; the message says how to import the model instead.
+        ModelIntegrityError
+            If the archive does not match the published SHA-256 twice in a row.
+        """
+        variant = self.variants.get(name)
+        if variant is None:
+            known = ", ".join(sorted(self.variants))
+            raise ModelNotFoundError(f"'{name}' is not a known model variant; known: {known}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=self.root) as scratch:
+            archive = Path(scratch) / variant.archive_file_name
+            for attempt in (1, 2):
+                try:
+                    digest = download_file(
+                        variant.url, archive, timeout_s=self.timeout_s, progress=progress
+                    )
+                except ModelDownloadError as error:
+                    raise ModelDownloadError(f"{error}. {self._offline_advice(variant)}") from None
+                if variant.sha256 is None or digest == variant.sha256:
+                    break
+                log.warning("SHA-256 mismatch on attempt %d for %s", attempt, variant.url)
+            else:
+                msg = (
+                    f"{variant.url} delivered an archive with SHA-256 {digest}, twice; expected "
+                    f"{variant.sha256}. The download may be tampered with or the host changed it."
+                )
+                raise ModelIntegrityError(msg)
+            if variant.sha256 is None:
+                log.warning(
+                    "%s has no published SHA-256; recorded %s on first download (unpinned)",
+                    name,
+                    digest,
+                )
+            return self._install(name, archive, archive_sha256=digest, origin=variant.url)
+
+    def ensure(self, name: str, progress: DownloadProgress | None = None) -> CachedModel:
+        """Return a usable cached model, downloading (or replacing a broken entry) as needed.
+
+        Raises
+        ------
+        ModelNotFoundError
+            If ``name`` is neither cached nor a known variant, or it cannot be downloaded; the
+            message names the address tried, the cache folder, and the import command.
+        """
+        cached = self.get(name)
+        if cached.usable:
+            return cached
+        if name not in self.variants:
+            raise ModelNotFoundError(self.describe_missing(name, cached.problem))
+        if cached.problem != "not in the cache":
+            log.warning(
+                "cached model %s is broken (%s); downloading it again", name, cached.problem
+            )
+        try:
+            return self.download(name, progress)
+        except ModelDownloadError as error:
+            raise ModelNotFoundError(
+                f"model '{name}' is not cached in {self.root} and {error}"
+            ) from None
+
+    # ------------------------------------------------------------------------ internals
+    def _name_for(self, source: Path, name: str | None) -> str:
+        if name:
+            chosen = name
+        else:
+            by_archive = {v.archive_file_name: v.name for v in self.variants.values()}
+            chosen = by_archive.get(source.name) or source.name.removesuffix(
+                ".tar.gz"
+            ).removesuffix(".tgz")
+        if chosen.startswith(".") or "/" in chosen or "\\" in chosen or not chosen.strip():
+            raise ModelNotFoundError(f"'{chosen}' cannot name a cache entry; pass a plain name")
+        return chosen
+
+    def _install(
+        self, name: str, source: Path, *, archive_sha256: str | None, origin: str
+    ) -> CachedModel:
+        variant = self.variants.get(name)
+        published = variant.sha256 if variant else None
+        if archive_sha256 and published and archive_sha256 != published:
+            msg = (
+                f"{source} has SHA-256 {archive_sha256}, but {name} is published as {published}; "
+                "fetch the archive again"
+            )
+            raise ModelIntegrityError(msg)
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        try:
+            target = staging / _MODEL
+            if source.is_dir():
+                saved_model = _find_saved_model(source, source)
+                shutil.copytree(saved_model, target)
+            else:
+                unpacked = staging / "unpacked"
+                _safe_extract(source, unpacked)
+                shutil.move(_find_saved_model(unpacked, source), target)
+                shutil.rmtree(unpacked, ignore_errors=True)
+            files = manifest(target)
+            entry = ModelCacheEntry(
+                name=name,
+                source=origin,
+                archive_sha256=archive_sha256,
+                pinned=bool(published and archive_sha256 == published),
+                content_sha256=digest_manifest(files),
+                files=files,
+            )
+            io.save(entry, staging / _ENTRY)
+            final = self.root / name
+            if final.exists():
+                self._discard(final)
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return self.get(name)
+
+    def _discard(self, folder: Path) -> None:
+        # Rename first so a crash mid-delete never leaves a half-deleted entry under its name.
+        trash = folder.with_name(f".trash-{folder.name}-{id(folder):x}")
+        folder.rename(trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _offline_advice(self, variant: ModelVariant) -> str:
+        return (
+            f"To work offline, fetch {variant.archive_file_name} on another machine and run "
+            f"`neuropose model import {variant.archive_file_name}` (cache: {self.root})"
+        )
+
+    def describe_missing(self, name: str, problem: str | None) -> str:
+        """Explain that a model is missing: what is cached, what can be downloaded, how to import."""
+        cached = ", ".join(m.name for m in self.list() if m.usable) or "none"
+        known = ", ".join(sorted(self.variants))
+        return (
+            f"model '{name}' is {problem or 'unusable'} in {self.root}; cached: {cached}; "
+            f"downloadable variants: {known}; or import one with `neuropose model import PATH`"
+        )
+
+
+def _safe_extract(archive: Path, destination: Path) -> None:
+    """Extract a tar archive, refusing links, devices and paths that leave ``destination``."""
+    destination.mkdir(parents=True)
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(destination, filter="data")
+    except (tarfile.TarError, EOFError, OSError) as error:
+        msg = f"{archive} is not a readable model archive ({error}); fetch it again"
+        raise ModelIntegrityError(msg) from None
+
+
+def _find_saved_model(folder: Path, origin: Path) -> Path:
+    """Return the folder holding ``saved_model.pb`` (at the top or one level down)."""
+    candidates = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]
+    for candidate in candidates:
+        if (candidate / "saved_model.pb").is_file():
+            return candidate
+    msg = f"{origin} holds no SavedModel (no saved_model.pb at its top or one folder down)"
+    raise ModelNotFoundError(msg)
