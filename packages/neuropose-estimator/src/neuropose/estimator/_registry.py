@@ -26,6 +26,8 @@ class ModelVariant:
     sha256
         Published SHA-256 of the ``.tar.gz``; ``None`` when none is published, in which case
         the hash is recorded on first download and the entry reported as unpinned.
+    base_url
+        Folder on the server holding the archive.
     """
 
     name: str
@@ -33,11 +35,12 @@ class ModelVariant:
     backbone: str
     crop_px: int
     sha256: str | None = None
+    base_url: str = _BASE_URL
 
     @property
     def url(self) -> str:
         """Download address of the ``.tar.gz`` archive."""
-        return f"{_BASE_URL}/{self.archive}.tar.gz"
+        return f"{self.base_url}/{self.archive}.tar.gz"
 
     @property
     def archive_file_name(self) -> str:

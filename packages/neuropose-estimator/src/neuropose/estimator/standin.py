@@ -205,26 +205,27 @@ def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
             cameras = self._camera(images, intrinsic_matrix, default_fov_degrees)
             joints = self._joint_count(skeleton)
             count = tf.shape(images)[0]
-            boxes = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
-            poses3d = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
-            poses2d = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
+
+            # One element per image, after an empty first one so that concat() is defined even
+            # when no image in the batch holds anybody.
+            def arrays(*shape: Any) -> Any:
+                empty = tf.zeros([0, *shape])
+                array = tf.TensorArray(tf.float32, size=count + 1, infer_shape=False)
+                return array.write(0, empty)
+
+            boxes, poses3d, poses2d = arrays(5), arrays(joints, 3), arrays(joints, 2)
             lengths = tf.TensorArray(tf.int32, size=count)
-            offset = tf.constant(0)
             for i in tf.range(count):
                 b, p3, p2 = self._one_image(images[i], cameras[i], skeleton, detector_threshold)
                 limit = tf.where(max_detections < 0, tf.shape(b)[0], max_detections)
-                b, p3, p2 = b[:limit], p3[:limit], p2[:limit]
-                n = tf.shape(b)[0]
-                for j in tf.range(n):
-                    boxes = boxes.write(offset + j, b[j])
-                    poses3d = poses3d.write(offset + j, p3[j])
-                    poses2d = poses2d.write(offset + j, p2[j])
-                offset += n
-                lengths = lengths.write(i, n)
+                boxes = boxes.write(i + 1, b[:limit])
+                poses3d = poses3d.write(i + 1, p3[:limit])
+                poses2d = poses2d.write(i + 1, p2[:limit])
+                lengths = lengths.write(i, tf.minimum(tf.shape(b)[0], limit))
             row_lengths = lengths.stack()
-            flat_boxes = tf.reshape(boxes.stack(), [-1, 5])
-            flat3 = tf.reshape(poses3d.stack(), [-1, joints, 3])
-            flat2 = tf.reshape(poses2d.stack(), [-1, joints, 2])
+            flat_boxes = tf.reshape(boxes.concat(), [-1, 5])
+            flat3 = tf.reshape(poses3d.concat(), [-1, joints, 3])
+            flat2 = tf.reshape(poses2d.concat(), [-1, joints, 2])
             return {
                 "boxes": tf.RaggedTensor.from_row_lengths(flat_boxes, row_lengths),
                 "poses3d": tf.RaggedTensor.from_row_lengths(flat3, row_lengths),

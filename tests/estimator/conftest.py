@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.models import pack
+
+from neuropose.estimator import Estimator, EstimatorOptions, LoadedModel, ModelStore, load_model
+
+
+@pytest.fixture(scope="session")
+def standin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from neuropose.estimator.standin import build_standin_model
+
+    return build_standin_model(tmp_path_factory.mktemp("standin") / "saved_model")
+
+
+@pytest.fixture(scope="session")
+def standin_archive(standin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return pack(standin_dir, tmp_path_factory.mktemp("archive") / "metrabs_standin.tar.gz")
+
+
+@pytest.fixture(scope="session")
+def loaded_model(standin_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
+    """Through the real path: import the archive into a store, then load it by name."""
+    store = ModelStore(tmp_path_factory.mktemp("models"))
+    store.import_path(standin_archive, name="standin")
+    return load_model("standin", store, allow_download=False)
+
+
+@pytest.fixture
+def make_estimator(loaded_model: LoadedModel):
+    def build(**options: object) -> Estimator:
+        defaults: dict[str, object] = {"skeleton": "smpl_24", "batch_size": 4, "num_aug": 1}
+        return Estimator(loaded_model, EstimatorOptions(**{**defaults, **options}))  # type: ignore[arg-type]
+
+    return build
