@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.models import pack
 
 from neuropose.estimator import Estimator, EstimatorOptions, LoadedModel, ModelStore, load_model
+from support.models import pack
 
 
 @pytest.fixture(scope="session")

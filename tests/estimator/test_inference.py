@@ -6,6 +6,14 @@ import threading
 
 import numpy as np
 import pytest
+
+from neuropose.estimator import (
+    EstimatorError,
+    UnknownSkeletonError,
+    VideoDecodeError,
+    VideoOpenError,
+)
+from neuropose.schema import EstimatorProtocol, io
 from support.videos import (
     faststart_mp4,
     ffmpeg,
@@ -15,14 +23,6 @@ from support.videos import (
     with_rotation,
     write_video,
 )
-
-from neuropose.estimator import (
-    EstimatorError,
-    UnknownSkeletonError,
-    VideoDecodeError,
-    VideoOpenError,
-)
-from neuropose.schema import EstimatorProtocol, io
 
 SQUARE = 16
 

@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from support.models import pack, serve
 
 from neuropose.estimator import (
     ModelDownloadError,
@@ -19,6 +18,7 @@ from neuropose.estimator import (
     ModelVariant,
     load_model,
 )
+from support.models import pack, serve
 
 
 def _variant(base_url: str, sha256: str | None) -> dict[str, ModelVariant]:
