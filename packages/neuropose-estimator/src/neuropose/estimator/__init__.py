@@ -13,6 +13,12 @@ Examples
 >>> result = estimator.process_video(Path("trial.mp4"))                     # doctest: +SKIP
 """
 
+from neuropose.estimator._benchmark import (
+    aggregate,
+    compare_to_cpu,
+    poses3d_divergence_mm,
+    run_benchmark,
+)
 from neuropose.estimator._camera import intrinsics_from_fov
 from neuropose.estimator._download import DownloadProgress
 from neuropose.estimator._errors import (
@@ -51,6 +57,10 @@ __all__ = [
     "VideoDecodeError",
     "VideoInfo",
     "VideoOpenError",
+    "aggregate",
+    "compare_to_cpu",
     "intrinsics_from_fov",
     "load_model",
+    "poses3d_divergence_mm",
+    "run_benchmark",
 ]

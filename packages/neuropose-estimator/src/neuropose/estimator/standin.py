@@ -49,7 +49,9 @@ def _chain_edges(count: int) -> list[list[int]]:
     return [[i, i + 1] for i in range(count - 1)]
 
 
-def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
+def build_standin_model(
+    directory: Path, *, extra_work: int = 0, backbone_crop_px: int | None = None
+) -> Path:
     """Build the stand-in SavedModel into ``directory`` and return it.
 
     Parameters
@@ -60,6 +62,10 @@ def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
         Number of dense layers of size 512 to run per image on top of the logic above. Zero
         keeps it light; larger values make the model cost real compute (for memory and overlap
         checks), without changing its outputs.
+    backbone_crop_px
+        When given, every image also runs ``num_aug`` crops of this size through an
+        EfficientNetV2-S with random weights, as MeTRAbs does per detection, so that the model
+        costs about what the real one costs on a CPU. Outputs do not change.
 
     Returns
     -------
@@ -83,6 +89,16 @@ def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
                 k: tf.Variable(_chain_edges(len(v)), trainable=False, dtype=tf.int32)
                 for k, v in names.items()
             }
+            self._backbone = None
+            if backbone_crop_px:
+                import keras
+
+                self._backbone = keras.applications.EfficientNetV2S(
+                    include_top=False,
+                    weights=None,
+                    input_shape=(backbone_crop_px, backbone_crop_px, 3),
+                    pooling="avg",
+                )
             self._work = [
                 tf.Variable(tf.random.stateless_normal([512, 512], [i, 7]) * 0.01, trainable=False)
                 for i in range(extra_work)
@@ -96,9 +112,15 @@ def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
             ]
             return tf.case(cases, default=lambda: tf.constant(43), exclusive=True)
 
-        def _one_image(self, image: Any, intrinsics: Any, skeleton: Any, threshold: Any) -> Any:
+        def _one_image(
+            self, image: Any, intrinsics: Any, skeleton: Any, threshold: Any, num_aug: Any
+        ) -> Any:
             joints = self._joint_count(skeleton)
             pixels = tf.cast(image, tf.float32)
+            if self._backbone is not None:
+                crop = tf.image.resize(pixels[None], [backbone_crop_px, backbone_crop_px])
+                features = self._backbone(tf.repeat(crop, num_aug, axis=0), training=False)
+                pixels = pixels + 0.0 * tf.reduce_sum(features)
             if self._work:
                 feature = tf.reshape(tf.image.resize(pixels, [16, 32]), [1, -1])[:, :512]
                 for weight in self._work:
@@ -216,7 +238,9 @@ def build_standin_model(directory: Path, *, extra_work: int = 0) -> Path:
             boxes, poses3d, poses2d = arrays(5), arrays(joints, 3), arrays(joints, 2)
             lengths = tf.TensorArray(tf.int32, size=count)
             for i in tf.range(count):
-                b, p3, p2 = self._one_image(images[i], cameras[i], skeleton, detector_threshold)
+                b, p3, p2 = self._one_image(
+                    images[i], cameras[i], skeleton, detector_threshold, num_aug
+                )
                 limit = tf.where(max_detections < 0, tf.shape(b)[0], max_detections)
                 boxes = boxes.write(i + 1, b[:limit])
                 poses3d = poses3d.write(i + 1, p3[:limit])

@@ -1,0 +1,43 @@
+"""Subprocess entry point for :func:`compare_to_cpu`: a benchmark with GPUs hidden."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main(argument: str) -> None:
+    """Run the benchmark described by the JSON ``argument`` on the CPU and save the results."""
+    import tensorflow as tf
+
+    # Hide accelerators before TensorFlow creates any device.
+    tf.config.set_visible_devices([], "GPU")
+
+    from neuropose.estimator._benchmark import run_benchmark
+    from neuropose.estimator._inference import Estimator, EstimatorOptions
+    from neuropose.estimator._loader import load_model
+    from neuropose.estimator._store import ModelStore
+    from neuropose.schema import CameraIntrinsics, io
+
+    request = json.loads(argument)
+    intrinsics = request["intrinsics"]
+    options = EstimatorOptions(
+        **{
+            **request["options"],
+            "intrinsics": CameraIntrinsics(**intrinsics) if intrinsics else None,
+        }
+    )
+    model = load_model(
+        request["model"], ModelStore(Path(request["model_dir"])), allow_download=False
+    )
+    result, predictions = run_benchmark(
+        Estimator(model, options), Path(request["video"]), repeats=request["repeats"]
+    )
+    out = Path(request["out"])
+    io.save(result, out / "benchmark.json")
+    io.save_predictions(predictions, out / "predictions.npz")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,166 @@
+"""Estimator throughput and memory, measured in one run.
+
+Part 1 (overlap): a compute-realistic stand-in (EfficientNetV2-S backbone with random weights on
+384 px crops, MeTRAbs signatures) on a 60-frame 1080p clip. Prints model-only throughput on
+pre-decoded frames, ``process_video`` throughput, and their ratio (target >= 0.97: decoding
+hides behind inference).
+
+Part 2 (memory): the light stand-in on 300- and 3000-frame 1080p clips, each in a fresh process.
+Prints peak RSS growth during ``process_video`` beyond the prediction arrays (target <= 64 MB,
+and the same for both lengths: memory is flat in video length).
+
+Models and clips are cached in ``$XDG_CACHE_HOME/neuropose-bench`` (outside the repository).
+Run: ``uv run python scripts/bench/estimator.py [--batch-size 8] [--num-aug 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "neuropose-bench"
+
+
+def _clip(frames: int) -> Path:
+    import cv2
+
+    path = CACHE / f"clip_1080p_{frames}.mp4"
+    if path.exists():
+        return path
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (1920, 1080))
+    rng = np.random.default_rng(0)
+    background = rng.integers(0, 100, (1080, 1920, 3), dtype=np.uint8)
+    for index in range(frames):
+        frame = background.copy()
+        x = 200 + (7 * index) % 1400
+        frame[300:800, x : x + 250] = 230
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def _model(kind: str) -> Path:
+    from neuropose.estimator.standin import build_standin_model
+
+    path = CACHE / f"standin_{kind}"
+    if not (path / "saved_model.pb").exists():
+        print(f"building the {kind} stand-in model once (cached in {path}) ...", flush=True)
+        build_standin_model(path, backbone_crop_px=384 if kind == "effv2s_384" else None)
+    return path
+
+
+def _estimator(model_path: Path, batch_size: int, num_aug: int):  # type: ignore[no-untyped-def]
+    from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+
+    loaded = load_model(model_path, ModelStore(CACHE / "store"))
+    options = EstimatorOptions(skeleton="berkeley_mhad_43", batch_size=batch_size, num_aug=num_aug)
+    return Estimator(loaded, options)
+
+
+def overlap(batch_size: int, num_aug: int) -> None:
+    from neuropose.estimator import FrameReader, intrinsics_from_fov
+
+    video = _clip(60)
+    estimator = _estimator(_model("effv2s_384"), batch_size, num_aug)
+    with FrameReader(video) as reader:
+        frames = np.stack([f.rgb for f in reader])
+        camera_info = reader.info
+    camera = intrinsics_from_fov(camera_info.width, camera_info.height, 55.0)
+    batch = np.zeros((batch_size, *frames.shape[1:]), np.uint8)
+    estimator.run_model(batch, camera)  # trace the graph once
+    started = time.perf_counter()
+    for start in range(0, len(frames), batch_size):
+        chunk = frames[start : start + batch_size]
+        batch[: len(chunk)] = chunk
+        estimator.run_model(batch, camera)
+    model_only = len(frames) / (time.perf_counter() - started)
+    result = estimator.process_video(video)
+    pipeline = result.metrics.throughput_fps
+    print(
+        f"Part 1: {len(frames)} frames 1080p, EfficientNetV2-S stand-in, batch {batch_size}, num_aug {num_aug}"
+    )
+    print(f"  model only (pre-decoded): {model_only:7.2f} frames/s")
+    print(f"  process_video:            {pipeline:7.2f} frames/s")
+    print(
+        f"  decode time in process_video: {result.metrics.decode_time_s:.2f} s of {result.metrics.wall_time_s:.2f} s wall"
+    )
+    print(f"  ratio process_video / model only: {pipeline / model_only:.3f} (target >= 0.97)")
+
+
+def _rss_in_fresh_process(frames: int, batch_size: int) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--rss-child", str(frames), "--batch-size", str(batch_size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _rss_child_main(frames: int, batch_size: int) -> None:
+    import psutil
+
+    video = _clip(frames)
+    estimator = _estimator(_model("light"), batch_size, 1)
+    estimator.process_video(_clip(16))  # trace and warm every cache first
+    baseline = psutil.Process().memory_info().rss / 2**20
+    result = estimator.process_video(video)
+    p = result.predictions
+    arrays_mb = (
+        sum(a.nbytes for a in (p.times_s, p.boxes, p.poses3d, p.poses2d, p.track_ids)) / 2**20
+    )
+    print(
+        json.dumps(
+            {
+                "baseline_mb": baseline,
+                "peak_mb": result.metrics.peak_rss_mb,
+                "arrays_mb": arrays_mb,
+                "fps": result.metrics.throughput_fps,
+            }
+        )
+    )
+
+
+def memory(batch_size: int) -> None:
+    print(f"Part 2: light stand-in, 1080p, batch {batch_size}, fresh process per clip")
+    growths = {}
+    for frames in (300, 3000):
+        _clip(frames)
+        r = _rss_in_fresh_process(frames, batch_size)
+        growth = r["peak_mb"] - r["baseline_mb"] - r["arrays_mb"]
+        growths[frames] = growth
+        print(
+            f"  {frames:5d} frames: baseline {r['baseline_mb']:7.1f} MB, peak {r['peak_mb']:7.1f} MB, "
+            f"arrays {r['arrays_mb']:5.2f} MB, growth beyond arrays {growth:6.1f} MB (target <= 64), {r['fps']:.1f} frames/s"
+        )
+    print(
+        f"  growth 3000 - growth 300: {growths[3000] - growths[300]:+.1f} MB (flat in length means ~0)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--num-aug", type=int, default=1)
+    parser.add_argument("--part", choices=["all", "overlap", "memory"], default="all")
+    parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if args.rss_child:
+        _rss_child_main(args.rss_child, args.batch_size)
+        return
+    if args.part in ("all", "overlap"):
+        overlap(args.batch_size, args.num_aug)
+    if args.part in ("all", "memory"):
+        memory(args.batch_size)
+
+
+if __name__ == "__main__":
+    main()
