@@ -190,7 +190,7 @@ class Estimator:
         inference_s = 0.0
         latencies: list[float] = []
         started = time.perf_counter()
-        with PeakMemory() as memory, FrameReader(video, queue_frames=2 * batch_size) as reader:
+        with PeakMemory() as memory, FrameReader(video, queue_frames=batch_size) as reader:
             hasher.start()
             info = reader.info
             camera = self._camera(info)

@@ -49,11 +49,20 @@ class VideoInfo:
 
 @dataclass(frozen=True, slots=True)
 class DecodedFrame:
-    """One decoded frame: index, presentation time in seconds and ``(H, W, 3)`` uint8 RGB."""
+    """One decoded frame: index, presentation time in seconds and the decoder's BGR pixels."""
 
     index: int
     time_s: float
-    rgb: npt.NDArray[np.uint8]
+    bgr: npt.NDArray[np.uint8]
+
+    @property
+    def rgb(self) -> npt.NDArray[np.uint8]:
+        """``(H, W, 3)`` uint8 RGB, as a view: the channel swap happens in whatever copy follows.
+
+        Swapping lazily saves the decoding thread a full-frame conversion, which matters when
+        decoding shares the CPU with inference.
+        """
+        return self.bgr[..., ::-1]
 
 
 def _open(path: Path) -> Any:
@@ -122,7 +131,7 @@ class FrameReader:
         self._thread: threading.Thread | None = None
 
     def _read_one(self) -> tuple[npt.NDArray[np.uint8], float] | None:
-        """Decode the next frame as RGB with its time in seconds (NaN when unknown)."""
+        """Decode the next frame (BGR) with its time in seconds (NaN when unknown)."""
         import cv2
 
         started = time.perf_counter()
@@ -131,9 +140,8 @@ class FrameReader:
             self.decode_time_s += time.perf_counter() - started
             return None
         stamp = float(self._capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
-        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
         self.decode_time_s += time.perf_counter() - started
-        return rgb, stamp
+        return frame, stamp
 
     def _put(self, item: object) -> bool:
         while not self._stop.is_set():
@@ -151,12 +159,12 @@ class FrameReader:
         try:
             decoded, self._first = self._first, None
             while decoded is not None:
-                rgb, stamp = decoded
+                bgr, stamp = decoded
                 # Some containers give no time, or a repeated one: step on from the last frame.
                 if not np.isfinite(stamp) or stamp <= last_time:
                     stamp = last_time + step if np.isfinite(last_time) else 0.0
                 last_time = stamp
-                if not self._put(DecodedFrame(index, stamp, rgb)):
+                if not self._put(DecodedFrame(index, stamp, bgr)):
                     return
                 index += 1
                 decoded = self._read_one()

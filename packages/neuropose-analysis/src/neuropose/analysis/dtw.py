@@ -1,0 +1,280 @@
+"""Dynamic time warping between pose sequences.
+
+The distance between sequences ``a`` (n frames) and ``b`` (m frames) is the smallest sum, over a
+warping path from ``(0, 0)`` to ``(n-1, m-1)`` with steps ``(1, 0)``, ``(0, 1)`` and ``(1, 1)``,
+of the Euclidean distance between the frames the path pairs. For poses, a frame is the
+flattened ``(joints * 3)`` vector in millimetres, so the distance is in millimetres summed over
+path steps; ``normalized_distance`` divides by the number of steps.
+
+``method="exact"`` computes it exactly (optionally inside a Sakoe-Chiba band) by sweeping the
+cost matrix one anti-diagonal at a time with NumPy: every cell of an anti-diagonal depends only
+on the two before it. ``method="fastdtw"`` calls the ``fastdtw`` package (an approximation) for
+comparison.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from neuropose.analysis._errors import ShapeMismatchError
+from neuropose.analysis.features import interpolate_gaps
+
+__all__ = [
+    "DTWResult",
+    "NanPolicy",
+    "dtw",
+    "dtw_all",
+    "dtw_distance_matrix",
+    "dtw_per_joint",
+    "dtw_relation",
+]
+
+Method = Literal["exact", "fastdtw"]
+NanPolicy = Literal["propagate", "interpolate", "drop"]
+
+
+@dataclass(frozen=True, slots=True)
+class DTWResult:
+    """The outcome of one DTW comparison.
+
+    Attributes
+    ----------
+    distance
+        Sum of per-step Euclidean distances along the optimal path (unit of the inputs, mm
+        for poses). NaN when ``nan_policy="propagate"`` met a NaN.
+    path
+        ``(steps, 2)`` int array of ``(index in a, index in b)``, in the inputs' own frame
+        indices whatever the NaN policy; empty when the distance is NaN.
+    method
+        ``"exact"`` or ``"fastdtw"``.
+    window
+        Sakoe-Chiba half-width used (frames), or ``None``.
+    """
+
+    distance: float
+    path: npt.NDArray[np.intp]
+    method: Method
+    window: int | None = None
+
+    @property
+    def normalized_distance(self) -> float:
+        """``distance`` divided by the number of path steps."""
+        return self.distance / len(self.path) if len(self.path) else float("nan")
+
+
+def _as_frames(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim < 2 or array.shape[0] == 0:
+        raise ShapeMismatchError(
+            f"{name} must have a non-empty frame axis first, got shape {array.shape}"
+        )
+    return array.reshape(array.shape[0], -1)
+
+
+def _cost_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # Differences, not the |a|^2 + |b|^2 - 2ab expansion: that one cancels catastrophically
+    # for nearby frames far from the origin (poses in mm at metres from the camera).
+    from scipy.spatial.distance import cdist
+
+    return cdist(a, b, "euclidean")
+
+
+def _accumulate(cost: npt.NDArray[np.float64], window: int | None) -> npt.NDArray[np.float64]:
+    """Accumulated cost ``D`` with ``D[i, j] = cost[i, j] + min(D[i-1, j], D[i, j-1], D[i-1, j-1])``."""
+    n, m = cost.shape
+    if window is not None:
+        rows, cols = np.indices((n, m))
+        cost = np.where(np.abs(rows - cols) <= window, cost, np.inf)
+    total = np.full((n + 1, m + 1), np.inf)
+    total[0, 0] = 0.0
+    for diagonal in range(2, n + m + 1):  # i + j on the padded grid
+        i = np.arange(max(1, diagonal - m), min(n, diagonal - 1) + 1)
+        j = diagonal - i
+        best = np.minimum(np.minimum(total[i - 1, j], total[i, j - 1]), total[i - 1, j - 1])
+        total[i, j] = cost[i - 1, j - 1] + best
+    return total
+
+
+def _backtrack(total: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    i, j = total.shape[0] - 1, total.shape[1] - 1
+    steps = [(i - 1, j - 1)]
+    while (i, j) != (1, 1):
+        candidates = (
+            (total[i - 1, j - 1], i - 1, j - 1),
+            (total[i - 1, j], i - 1, j),
+            (total[i, j - 1], i, j - 1),
+        )
+        _, i, j = min(candidates, key=lambda c: c[0])
+        steps.append((i - 1, j - 1))
+    return np.array(steps[::-1], dtype=np.intp)
+
+
+def _exact(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], window: int | None
+) -> tuple[float, npt.NDArray[np.intp]]:
+    if window is not None:
+        window = max(window, abs(a.shape[0] - b.shape[0]))
+    total = _accumulate(_cost_matrix(a, b), window)
+    return float(total[-1, -1]), _backtrack(total)
+
+
+def _fast(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], radius: int
+) -> tuple[float, npt.NDArray[np.intp]]:
+    from fastdtw import fastdtw
+
+    def euclidean(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
+        return float(np.sqrt(np.sum((x - y) ** 2)))
+
+    distance, path = fastdtw(a, b, radius=radius, dist=euclidean)
+    return float(distance), np.asarray(path, dtype=np.intp)
+
+
+def dtw(
+    a: npt.ArrayLike,
+    b: npt.ArrayLike,
+    *,
+    method: Method = "exact",
+    window: int | None = None,
+    radius: int = 1,
+    nan_policy: NanPolicy = "propagate",
+) -> DTWResult:
+    """DTW between two sequences whose first axis is time (other axes are flattened per frame).
+
+    Parameters
+    ----------
+    a, b
+        Sequences of any per-frame shape, equal between the two.
+    method
+        ``"exact"`` (default) or ``"fastdtw"``.
+    window
+        Sakoe-Chiba band half-width in frames for ``"exact"``: only pairs with
+        ``|i - j| <= max(window, |n - m|)`` are allowed (widened so the end is reachable).
+    radius
+        fastdtw's radius.
+    nan_policy
+        ``"propagate"``: NaN anywhere gives a NaN distance and an empty path.
+        ``"interpolate"``: NaN frames are filled by linear interpolation over time first.
+        ``"drop"``: frames with NaN are removed before warping; path indices still refer to the
+        original frames.
+
+    Raises
+    ------
+    ShapeMismatchError
+        If per-frame shapes differ, or a sequence is empty (after dropping NaN frames).
+    """
+    first, second = _as_frames(a, "a"), _as_frames(b, "b")
+    if first.shape[1] != second.shape[1]:
+        raise ShapeMismatchError(
+            f"frames of a ({first.shape[1]} values) and b ({second.shape[1]}) differ in size"
+        )
+    index_a, index_b = np.arange(first.shape[0]), np.arange(second.shape[0])
+    if nan_policy == "interpolate":
+        first, second = interpolate_gaps(first), interpolate_gaps(second)
+    elif nan_policy == "drop":
+        index_a = index_a[np.isfinite(first).all(axis=1)]
+        index_b = index_b[np.isfinite(second).all(axis=1)]
+        first, second = first[index_a], second[index_b]
+        if not len(first) or not len(second):
+            raise ShapeMismatchError("no frame is left after dropping frames with NaN")
+    elif nan_policy != "propagate":
+        raise ValueError(
+            f"nan_policy must be 'propagate', 'interpolate' or 'drop', not {nan_policy!r}"
+        )
+    if not (np.isfinite(first).all() and np.isfinite(second).all()):
+        return DTWResult(float("nan"), np.empty((0, 2), np.intp), method, window)
+    if method == "exact":
+        distance, path = _exact(first, second, window)
+    elif method == "fastdtw":
+        distance, path = _fast(first, second, radius)
+    else:
+        raise ValueError(f"method must be 'exact' or 'fastdtw', not {method!r}")
+    mapped = np.stack([index_a[path[:, 0]], index_b[path[:, 1]]], axis=1)
+    return DTWResult(distance, mapped, method, window)
+
+
+def _check_poses(
+    a: npt.ArrayLike, b: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    first, second = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    for name, array in (("a", first), ("b", second)):
+        if array.ndim != 3 or array.shape[-1] != 3:
+            raise ShapeMismatchError(
+                f"{name} must be shaped (frames, joints, 3), got {array.shape}"
+            )
+    if first.shape[1] != second.shape[1]:
+        raise ShapeMismatchError(
+            f"a has {first.shape[1]} joints and b has {second.shape[1]}: use the same skeleton"
+        )
+    return first, second
+
+
+def dtw_all(a: npt.ArrayLike, b: npt.ArrayLike, **options: object) -> DTWResult:
+    """DTW over whole poses: each frame is the flattened ``(joints * 3)`` vector (mm).
+
+    Options are those of :func:`dtw`.
+    """
+    first, second = _check_poses(a, b)
+    return dtw(first, second, **options)  # type: ignore[arg-type]
+
+
+def dtw_per_joint(a: npt.ArrayLike, b: npt.ArrayLike, **options: object) -> tuple[DTWResult, ...]:
+    """One DTW per joint on its 3D trajectory; every joint keeps its own path."""
+    first, second = _check_poses(a, b)
+    return tuple(dtw(first[:, j], second[:, j], **options) for j in range(first.shape[1]))  # type: ignore[arg-type]
+
+
+def dtw_relation(
+    a: npt.ArrayLike, b: npt.ArrayLike, joint: int, other: int, **options: object
+) -> DTWResult:
+    """DTW on the vector from ``other`` to ``joint`` (how two joints move relative to each other)."""
+    first, second = _check_poses(a, b)
+    return dtw(first[:, joint] - first[:, other], second[:, joint] - second[:, other], **options)  # type: ignore[arg-type]
+
+
+def _pair_distance(
+    job: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], dict[str, object]],
+) -> float:
+    a, b, options = job
+    return dtw(a, b, **options).distance  # type: ignore[arg-type]
+
+
+def dtw_distance_matrix(
+    sequences: Sequence[npt.ArrayLike], *, workers: int | None = None, **options: object
+) -> npt.NDArray[np.float64]:
+    """Symmetric matrix of DTW distances between every pair of sequences, on every core.
+
+    Parameters
+    ----------
+    sequences
+        Sequences with equal per-frame shape (lengths may differ).
+    workers
+        Processes to use (default: all cores); 1 computes in this process.
+    options
+        Passed to :func:`dtw`.
+    """
+    arrays = [np.asarray(s, np.float64) for s in sequences]
+    count = len(arrays)
+    pairs = [(i, j) for i in range(count) for j in range(i + 1, count)]
+    jobs = [(arrays[i], arrays[j], options) for i, j in pairs]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(jobs) < 2:
+        distances = [_pair_distance(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            distances = list(
+                pool.map(_pair_distance, jobs, chunksize=max(1, len(jobs) // (4 * workers)))
+            )
+    matrix = np.zeros((count, count))
+    for (i, j), distance in zip(pairs, distances, strict=True):
+        matrix[i, j] = matrix[j, i] = distance
+    return matrix
