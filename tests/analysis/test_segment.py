@@ -88,7 +88,9 @@ def test_other_extractors_and_unequal_repetitions_compare_by_dtw():
         ("joint_speed", ("rwri",)),
         ("joint_angle", ("rsho1", "relb", "rwri")),
     ):
-        config = SegmentationConfig(extractor=extractor, joints=joints, min_period_s=0.3)
+        config = SegmentationConfig.model_validate(
+            {"extractor": extractor, "joints": joints, "min_period_s": 0.3}
+        )
         segment_repetitions(predictions, config)  # runs and validates
     config = SegmentationConfig(extractor="joint_axis", joints=("rwri",), axis="y")
     first, second = segment_repetitions(predictions, config).repetitions

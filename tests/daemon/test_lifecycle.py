@@ -9,7 +9,6 @@ import pytest
 
 from daemon.conftest import make_job
 from neuropose.daemon import DaemonAlreadyRunningError, DaemonLock, Interfacer, JobScanner
-from neuropose.daemon import _interfacer as interfacer_module
 from neuropose.daemon import _status as status_module
 from neuropose.schema import JobResults, JobStatus, JobStatusEntry, StatusFile, io
 from support.fake_estimator import FakeEstimator
@@ -144,7 +143,7 @@ def test_disk_full_while_saving_predictions(settings, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(interfacer_module.io, "save_predictions", full)
+    monkeypatch.setattr("neuropose.schema.io.save_predictions", full)
     Interfacer(settings, FakeEstimator()).run(once=True)
     entry = _status(settings)["job"]
     assert entry.status == JobStatus.FAILED
@@ -166,7 +165,7 @@ def test_disk_full_while_saving_status_keeps_the_old_file_and_goes_on(settings, 
             raise OSError(errno.ENOSPC, "No space left on device")
         real_save(document, path)
 
-    monkeypatch.setattr(status_module.io, "save", full_for_status)
+    monkeypatch.setattr("neuropose.schema.io.save", full_for_status)
     daemon = Interfacer(settings, FakeEstimator())
     daemon.run(once=True)
     assert daemon.status.save_failures > 0

@@ -85,7 +85,7 @@ def _cost_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.
     # for nearby frames far from the origin (poses in mm at metres from the camera).
     from scipy.spatial.distance import cdist
 
-    return cdist(a, b, "euclidean")
+    return np.asarray(cdist(a, b, "euclidean"), dtype=np.float64)
 
 
 def _accumulate(cost: npt.NDArray[np.float64], window: int | None) -> npt.NDArray[np.float64]:
@@ -130,7 +130,7 @@ def _exact(
 def _fast(
     a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], radius: int
 ) -> tuple[float, npt.NDArray[np.intp]]:
-    from fastdtw import fastdtw
+    from fastdtw import fastdtw  # pyright: ignore[reportAttributeAccessIssue] - untyped package
 
     def euclidean(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
         return float(np.sqrt(np.sum((x - y) ** 2)))

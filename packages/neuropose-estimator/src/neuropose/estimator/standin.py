@@ -95,7 +95,7 @@ def build_standin_model(
 
                 self._backbone = keras.applications.EfficientNetV2S(
                     include_top=False,
-                    weights=None,
+                    weights=None,  # pyright: ignore[reportArgumentType] - None means random init
                     input_shape=(backbone_crop_px, backbone_crop_px, 3),
                     pooling="avg",
                 )
