@@ -22,24 +22,57 @@ from neuropose.daemon._errors import (
     JobNameConflictError,
     NoVideosError,
 )
+from neuropose.daemon._ingest import (
+    ArchiveTooLargeError,
+    CorruptArchiveError,
+    EmptyArchiveError,
+    EncryptedMemberError,
+    IngestError,
+    IngestLimits,
+    IngestResult,
+    InsufficientSpaceError,
+    JobCollisionError,
+    SuspiciousCompressionError,
+    TooManyMembersError,
+    UnsafeMemberError,
+    ingest_zip,
+    job_name_for,
+)
 from neuropose.daemon._interfacer import Interfacer
 from neuropose.daemon._layout import DataDirectory
 from neuropose.daemon._lock import DaemonLock
+from neuropose.daemon._monitor import make_monitor, serve_monitor
 from neuropose.daemon._status import StatusKeeper
 from neuropose.schema import VIDEO_EXTENSIONS
 
 __all__ = [
     "VIDEO_EXTENSIONS",
+    "ArchiveTooLargeError",
+    "CorruptArchiveError",
     "DaemonAlreadyRunningError",
     "DaemonError",
     "DaemonLock",
     "DataDirectory",
+    "EmptyArchiveError",
+    "EncryptedMemberError",
+    "IngestError",
+    "IngestLimits",
+    "IngestResult",
+    "InsufficientSpaceError",
     "Interfacer",
     "InterruptedJobError",
+    "JobCollisionError",
     "JobFolder",
     "JobNameConflictError",
     "JobScanner",
     "NoVideosError",
     "StatusKeeper",
+    "SuspiciousCompressionError",
+    "TooManyMembersError",
+    "UnsafeMemberError",
+    "ingest_zip",
     "is_video",
+    "job_name_for",
+    "make_monitor",
+    "serve_monitor",
 ]
