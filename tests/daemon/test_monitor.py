@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from neuropose.daemon import make_monitor
+from neuropose.schema import JobStatus, JobStatusEntry, StatusFile, io
+
+HOSTILE = "<script>document.title='pwned'</script>"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    (tmp_path / "out").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def base_url(data_dir: Path) -> Iterator[str]:
+    server = make_monitor(data_dir, port=0, stale_after_s=60)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def _write_status(data_dir: Path) -> None:
+    now = datetime.now(UTC)
+    jobs = [
+        JobStatusEntry(
+            name="walking_01",
+            status=JobStatus.PROCESSING,
+            percent_complete=40,
+            frames_done=120,
+            frames_total=300,
+            videos_done=0,
+            videos_total=1,
+            current_video="walk.mp4",
+            started_at=now - timedelta(minutes=2),
+            last_update=now,
+        ),
+        JobStatusEntry(
+            name="tapping_02",
+            status=JobStatus.PROCESSING,
+            percent_complete=10,
+            started_at=now - timedelta(hours=1),
+            last_update=now - timedelta(minutes=10),
+        ),
+        JobStatusEntry(
+            name=HOSTILE,
+            status=JobStatus.FAILED,
+            error="VideoDecodeError: <b>broken</b> at frame 7",
+        ),
+        JobStatusEntry(name="done_03", status=JobStatus.COMPLETED, percent_complete=100),
+    ]
+    io.save(
+        StatusFile(updated_at=now, daemon_pid=4242, jobs={j.name: j for j in jobs}),
+        data_dir / "out" / "status.json",
+    )
+
+
+def test_page_shows_jobs_escaped_with_progress_and_stale_badge(data_dir, base_url):
+    _write_status(data_dir)
+    code, headers, body = _get(base_url + "/")
+    page = body.decode()
+    assert code == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert "script-src" not in headers["Content-Security-Policy"]
+    assert HOSTILE not in page
+    assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
+    assert "&lt;b&gt;broken&lt;/b&gt;" in page
+    assert 'aria-valuenow="40"' in page
+    assert page.count('class="badge stale"') == 1  # only the job silent for 10 minutes
+    assert '<meta http-equiv="refresh"' in page
+    # ETA: 2 minutes for 40 %, so 3 more (plus 1.5x however long this request took to arrive).
+    assert re.search(r"<td>3m 0[0-5]s</td>", page)
+
+
+def test_status_json_and_job_filter(data_dir, base_url):
+    _write_status(data_dir)
+    code, _, body = _get(base_url + "/status.json")
+    assert code == 200
+    assert StatusFile.model_validate(json.loads(body)).daemon_pid == 4242
+    code, _, body = _get(base_url + "/status.json?job=walking_01")
+    assert code == 200
+    assert json.loads(body)["frames_done"] == 120
+    code, _, body = _get(base_url + "/status.json?job=nobody")
+    assert code == 404
+    assert "nobody" in json.loads(body)["error"]
+
+
+def test_missing_and_corrupt_status(data_dir, base_url):
+    code, _, body = _get(base_url + "/")
+    assert code == 200
+    assert "has not run on this data directory" in body.decode()
+    assert json.loads(_get(base_url + "/health")[2])["status_file"] == "missing"
+    (data_dir / "out" / "status.json").write_text("{not json")
+    code, _, body = _get(base_url + "/")
+    assert code == 200
+    assert "status file is unreadable" in body.decode()
+    assert _get(base_url + "/status.json")[0] == 503
+    assert json.loads(_get(base_url + "/health")[2])["status_file"] == "unreadable"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_read_only(base_url, method):
+    code, headers, _ = _get(base_url + "/", method)
+    assert code == 405
+    assert headers["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    "path", ["/../out/status.json", "/out/status.json", "/etc/passwd", "/index.html"]
+)
+def test_no_files_are_served(base_url, path):
+    assert _get(base_url + path)[0] == 404
+
+
+def test_a_thousand_jobs(data_dir, base_url):
+    jobs = {
+        f"job_{i:04d}": JobStatusEntry(
+            name=f"job_{i:04d}", status=JobStatus.COMPLETED, percent_complete=100
+        )
+        for i in range(1000)
+    }
+    io.save(StatusFile(jobs=jobs), data_dir / "out" / "status.json")
+    code, _, body = _get(base_url + "/")
+    assert code == 200
+    assert body.decode().count('<tr class="job">') == 1000
+
+
+def test_non_loopback_bind_warns(data_dir, caplog):
+    server = make_monitor(data_dir, host="0.0.0.0", port=0)
+    server.server_close()
+    assert "reachable beyond this machine" in caplog.text
+
+
+@pytest.mark.browser
+def test_real_browser_renders_the_page(data_dir, base_url, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail(
+            "chromium is needed for this test: run `bash scripts/test.sh` as root (installs it)"
+        )
+    _write_status(data_dir)
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", base_url + "/"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "<title>NeuroPose status</title>" in dom  # the hostile script did not run
+    assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom  # shown as text
+    assert dom.count('role="progressbar"') == 4
+    assert 'style="width:40.0%"' in dom
+    screenshot = tmp_path / "status.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={screenshot}", "--window-size=1400,500", base_url + "/"],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert screenshot.stat().st_size > 5000
