@@ -117,7 +117,7 @@ def _encrypted_zip(path: Path) -> Path:
 
 
 def _lying_bomb(path: Path) -> Path:
-    """A member of 2 MB of zeros whose headers claim 30 kB: the ratio check passes, the data lies."""
+    """A member of 2 MB of zeros whose headers claim 5x its compressed size: the data lies."""
     payload = b"\0" * 2_000_000
     _zip(path, {"bomb.mp4": payload})
     data = bytearray(path.read_bytes())
@@ -194,7 +194,7 @@ HOSTILE = {
     "truncated zip": (
         lambda p: (p.write_bytes(_zip(p, {"a.mp4": VIDEO}).read_bytes()[:200]), p)[1],
         CorruptArchiveError,
-        "",
+        "not a readable zip",
     ),
 }
 
