@@ -14,6 +14,7 @@ from neuropose.daemon import (
     EmptyArchiveError,
     EncryptedMemberError,
     IngestLimits,
+    InsufficientSpaceError,
     JobCollisionError,
     SuspiciousCompressionError,
     TooManyMembersError,
@@ -21,7 +22,6 @@ from neuropose.daemon import (
     ingest_zip,
     job_name_for,
 )
-from neuropose.daemon import _ingest as ingest_module
 
 VIDEO = bytes(range(256)) * 40  # incompressible enough to look like video
 
@@ -264,10 +264,8 @@ def test_failure_after_some_renames_rolls_everything_back(tmp_path, data_dir, mo
 
 def test_not_enough_disk_space(tmp_path, data_dir, monkeypatch):
     archive = _zip(tmp_path / "s.zip", {"a.mp4": VIDEO})
-    monkeypatch.setattr(
-        ingest_module.shutil, "disk_usage", lambda path: type("U", (), {"free": 10})()
-    )
+    monkeypatch.setattr("shutil.disk_usage", lambda path: type("U", (), {"free": 10})())
     before = _snapshot(data_dir)
-    with pytest.raises(ingest_module.InsufficientSpaceError, match="has 10 free"):
+    with pytest.raises(InsufficientSpaceError, match="has 10 free"):
         ingest_zip(archive, data_dir)
     assert _snapshot(data_dir) == before
