@@ -67,6 +67,8 @@ class Interfacer:
         self._stop = threading.Event()
         self._signals = 0
         self._stuck: set[str] = set()
+        self.outcomes: dict[str, JobStatus] = {}
+        """Outcome of each job run by this instance, by name."""
 
     # ------------------------------------------------------------------ control
     def request_stop(self) -> None:
@@ -128,7 +130,7 @@ class Interfacer:
             for job in ready:
                 if self._stop.is_set():
                     break
-                self.process_job(job)
+                self.outcomes[job.name] = self.process_job(job)
                 processed += 1
             if once and not waiting and not ready:
                 break

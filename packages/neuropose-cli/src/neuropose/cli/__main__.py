@@ -1,0 +1,5 @@
+"""``python -m neuropose.cli``."""
+
+from neuropose.cli import main
+
+main()

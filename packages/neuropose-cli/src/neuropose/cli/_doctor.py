@@ -1,0 +1,169 @@
+"""``neuropose doctor``: check an installation offline, end to end."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from neuropose.cli._context import EXIT, emit_json, get
+
+__all__ = ["register"]
+
+
+def _check(name: str, function: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        detail = function()
+        ok = True
+    except Exception as error:
+        detail, ok = f"{type(error).__name__}: {error}", False
+    return {
+        "check": name,
+        "ok": ok,
+        "detail": detail,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def _packages() -> str:
+    found = []
+    for name in (
+        "neuropose-schema",
+        "neuropose-estimator",
+        "neuropose-daemon",
+        "neuropose-analysis",
+        "neuropose-cli",
+        "tensorflow",
+        "tensorflow-metal",
+        "opencv-python-headless",
+        "numpy",
+    ):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return f"Python {platform.python_version()}; " + "; ".join(found)
+
+
+def _tensorflow() -> str:
+    import tensorflow as tf
+
+    from neuropose.estimator._runtime import metal_status
+
+    devices = ", ".join(d.name for d in tf.config.list_logical_devices()) or "none"
+    metal, metal_version = metal_status()
+    on_mac = platform.system() == "Darwin" and platform.machine() == "arm64"
+    if metal:
+        accel = f"Metal active (tensorflow-metal {metal_version})"
+    elif on_mac:
+        accel = "Metal NOT active: install neuropose-estimator on Python 3.11 or 3.12 for tensorflow-metal"
+    else:
+        accel = "GPU" if tf.config.list_physical_devices("GPU") else "CPU only"
+    return f"TensorFlow {tf.__version__}; devices: {devices}; {accel}"
+
+
+def _model_cache(model_dir: Path, model: str) -> str:
+    from neuropose.estimator import ModelStore
+
+    cached = ModelStore(model_dir).list()
+    usable = [m.name for m in cached if m.usable]
+    broken = [f"{m.name} ({m.problem})" for m in cached if not m.usable]
+    text = f"{model_dir}: usable: {', '.join(usable) or 'none'}"
+    if broken:
+        text += f"; broken: {', '.join(broken)}"
+    if model not in usable and not Path(model).exists():
+        text += f"; the configured model {model!r} is not cached (first use downloads it, or `neuropose model import`)"
+    return text
+
+
+def _data_dir(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    probe = data_dir / ".neuropose-doctor"
+    probe.write_bytes(b"ok")
+    probe.unlink()
+    free = shutil.disk_usage(data_dir).free / 1024**3
+    if free < 5:
+        raise OSError(f"{data_dir} has only {free:.1f} GiB free")
+    return f"{data_dir}: writable, {free:.0f} GiB free"
+
+
+def _self_test() -> str:
+    import cv2
+    import numpy as np
+
+    from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+    from neuropose.estimator.standin import build_standin_model
+    from neuropose.schema import io
+
+    with tempfile.TemporaryDirectory(prefix="neuropose-doctor-") as scratch:
+        folder = Path(scratch)
+        model = load_model(build_standin_model(folder / "standin"), ModelStore(folder / "models"))
+        video = folder / "clip.mp4"
+        writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (160, 120))
+        for index in range(12):
+            frame = np.zeros((120, 160, 3), np.uint8)
+            frame[40:56, 10 + 3 * index : 26 + 3 * index] = 255
+            writer.write(frame)
+        writer.release()
+        result = Estimator(
+            model, EstimatorOptions(skeleton="smpl_24", batch_size=4, num_aug=1)
+        ).process_video(video)
+        io.save_predictions(result.predictions, folder / "p.npz")
+        loaded = io.load_predictions(folder / "p.npz")
+        if loaded.frame_count != 12 or loaded.people_per_frame.tolist() != [1] * 12:
+            raise RuntimeError(
+                f"self-test predictions are wrong: {loaded.people_per_frame.tolist()}"
+            )
+    return (
+        "plumbing test passed: generated clip -> generated stand-in model -> predictions -> saved and reloaded. "
+        "This checks the installation, not pose accuracy (no real model was used)."
+    )
+
+
+def doctor(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Check this installation offline: packages, TensorFlow and its device, model cache, data directory, a self-test."""
+    context = get(ctx)
+    settings = context.settings()
+    checks = [
+        _check("packages", _packages),
+        _check("data directory", lambda: _data_dir(settings.data_dir)),
+    ]
+    try:
+        import neuropose.estimator  # noqa: F401
+    except ModuleNotFoundError:
+        checks.append(
+            {
+                "check": "estimator",
+                "ok": False,
+                "detail": 'not installed: pip install "neuropose-cli[estimator]"',
+                "seconds": 0,
+            }
+        )
+    else:
+        checks.append(_check("tensorflow", _tensorflow))
+        checks.append(
+            _check("model cache", lambda: _model_cache(settings.model_dir, settings.model))
+        )
+        checks.append(_check("pipeline self-test", _self_test))
+    if as_json:
+        emit_json({"ok": all(c["ok"] for c in checks), "checks": checks})
+    else:
+        for c in checks:
+            typer.echo(f"[{'ok' if c['ok'] else 'FAIL'}] {c['check']}: {c['detail']}")
+    if not all(c["ok"] for c in checks):
+        raise typer.Exit(EXIT["failure"])
+
+
+def register(app: typer.Typer) -> None:
+    """Add this command to the application."""
+    app.command()(doctor)

@@ -1,0 +1,325 @@
+"""``neuropose process``, ``benchmark`` and ``model ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from neuropose.cli._context import EXIT, Context, emit_json, get, require
+from neuropose.cli._progress import ProgressBar
+
+if TYPE_CHECKING:
+    from neuropose.estimator import Estimator
+    from neuropose.schema import Settings
+
+__all__ = ["LazyEstimator", "build_estimator", "register"]
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Variant name (metrabs_l), cached name, or path to a SavedModel folder or .tar.gz.",
+    ),
+]
+SkeletonOption = Annotated[
+    str | None, typer.Option(help="MeTRAbs skeleton, e.g. berkeley_mhad_43, smpl_24.")
+]
+BatchOption = Annotated[
+    int | None, typer.Option("--batch-size", min=1, help="Frames per model call.")
+]
+AugOption = Annotated[
+    int | None,
+    typer.Option("--num-aug", min=1, help="Test-time augmentations (cost grows with it)."),
+]
+DeviceOption = Annotated[str | None, typer.Option(help="TensorFlow device, e.g. /CPU:0 or /GPU:0.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def build_estimator(context: Context, settings: Settings) -> Estimator:
+    """Load the configured model (downloading it with a progress bar if needed) and wrap it."""
+    estimator = require("neuropose.estimator")
+    store = estimator.ModelStore(settings.model_dir)
+    with ProgressBar("downloading model", quiet=context.verbosity < 0) as bar:
+        model = estimator.load_model(settings.model, store, progress=bar.callback)
+    options = estimator.EstimatorOptions(
+        skeleton=settings.skeleton,
+        batch_size=settings.batch_size,
+        num_aug=settings.num_aug,
+        fov_degrees=settings.fov_degrees,
+        detector_threshold=settings.detector_threshold,
+        max_detections=settings.max_detections,
+        device=settings.device,
+    )
+    context.say(f"model {model.name} loaded in {model.load_time_s:.1f} s")
+    return estimator.Estimator(model, options)
+
+
+class LazyEstimator:
+    """Load the model on the first video, once: the daemon takes its lock before paying for it."""
+
+    def __init__(self, context: Context, settings: Settings) -> None:
+        self._context = context
+        self._settings = settings
+        self._estimator: Estimator | None = None
+
+    def process_video(self, video: Path, *, progress: Any = None) -> Any:
+        """Satisfy ``EstimatorProtocol``, loading the model on first use."""
+        if self._estimator is None:
+            self._estimator = build_estimator(self._context, self._settings)
+        return self._estimator.process_video(video, progress=progress)
+
+
+def _overrides(
+    model: str | None,
+    skeleton: str | None,
+    batch_size: int | None,
+    num_aug: int | None,
+    device: str | None,
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "skeleton": skeleton,
+        "batch_size": batch_size,
+        "num_aug": num_aug,
+        "device": device,
+    }
+
+
+def process(
+    ctx: typer.Context,
+    videos: Annotated[list[Path], typer.Argument(help="Video files.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the predictions files.")
+    ] = Path(),
+    fmt: Annotated[str, typer.Option("--format", help="npz (compact, fast) or json.")] = "npz",
+    model: ModelOption = None,
+    skeleton: SkeletonOption = None,
+    batch_size: BatchOption = None,
+    num_aug: AugOption = None,
+    device: DeviceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Estimate 3D poses in videos, without the daemon; one predictions file per video."""
+    if fmt not in ("npz", "json"):
+        raise typer.BadParameter(f"--format must be npz or json, not {fmt!r}")
+    context = get(ctx)
+    settings = context.settings(**_overrides(model, skeleton, batch_size, num_aug, device))
+    missing = [str(v) for v in videos if not v.is_file()]
+    if missing:
+        from neuropose.schema import NeuroPoseError
+
+        raise NeuroPoseError(f"no such video file: {', '.join(missing)}")
+    from neuropose.schema import NeuroPoseError, io
+
+    estimator = build_estimator(context, settings)
+    output.mkdir(parents=True, exist_ok=True)
+    report = []
+    for video in videos:
+        target = output / f"{video.stem}.{fmt}"
+        try:
+            with ProgressBar(video.name, quiet=context.verbosity < 0 or as_json) as bar:
+                result = estimator.process_video(video, progress=bar.callback)
+            io.save_predictions(result.predictions, target)
+        except NeuroPoseError as error:
+            typer.echo(f"error: {error}", err=True)
+            report.append({"video": str(video), "error": str(error)})
+            continue
+        m = result.metrics
+        context.say(
+            f"{video.name}: {m.frame_count} frames at {m.throughput_fps:.1f} frames/s -> {target}"
+        )
+        report.append(
+            {
+                "video": str(video),
+                "output": str(target),
+                "frames": m.frame_count,
+                "throughput_fps": m.throughput_fps,
+            }
+        )
+    if as_json:
+        emit_json({"videos": report})
+    if any("error" in r for r in report):
+        raise typer.Exit(EXIT["failure"])
+
+
+def benchmark(
+    ctx: typer.Context,
+    video: Annotated[Path, typer.Argument(help="Video to benchmark on.")],
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Measured passes (one more is run first as warm-up).")
+    ] = 3,
+    compare_cpu: Annotated[
+        bool, typer.Option("--compare-cpu", help="Also run on the CPU only and compare.")
+    ] = False,
+    model: ModelOption = None,
+    skeleton: SkeletonOption = None,
+    batch_size: BatchOption = None,
+    num_aug: AugOption = None,
+    device: DeviceOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure inference speed and memory over several passes of one video."""
+    context = get(ctx)
+    settings = context.settings(**_overrides(model, skeleton, batch_size, num_aug, device))
+    estimator_package = require("neuropose.estimator")
+    from neuropose.schema import BenchmarkResult
+
+    estimator = build_estimator(context, settings)
+    context.say(f"benchmarking {video.name}: 1 warm-up pass and {repeats} measured")
+    result, predictions = estimator_package.run_benchmark(estimator, video, repeats=repeats)
+    if compare_cpu:
+        context.say("running the same benchmark on the CPU only ...")
+        comparison = estimator_package.compare_to_cpu(
+            settings.model,
+            settings.model_dir,
+            estimator.options,
+            video,
+            result,
+            predictions,
+            repeats=repeats,
+        )
+        result = BenchmarkResult.model_validate(
+            {**result.model_dump(), "cpu_comparison": comparison.model_dump()}
+        )
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+        return
+    a = result.aggregate
+    typer.echo(
+        f"{a.passes} passes x {a.frames_per_pass} frames: {a.mean_throughput_fps:.2f} frames/s; per-frame latency "
+        f"mean {a.mean_latency_ms:.1f} ms, p50 {a.p50_latency_ms:.1f}, p95 {a.p95_latency_ms:.1f}, "
+        f"p99 {a.p99_latency_ms:.1f}; peak memory {a.max_peak_rss_mb:.0f} MiB; device {result.passes[0].device}"
+    )
+    if result.cpu_comparison is not None:
+        c = result.cpu_comparison
+        divergence = (
+            "n/a"
+            if c.max_poses3d_divergence_mm is None
+            else f"{c.max_poses3d_divergence_mm:.3f} mm"
+        )
+        typer.echo(
+            f"CPU: {c.cpu.mean_throughput_fps:.2f} frames/s; speed-up {c.speedup:.2f}x; largest poses3d difference "
+            f"{divergence} over {c.frames_compared} frames"
+        )
+
+
+model_app = typer.Typer(
+    help="Manage the model cache (download, offline import, verify).", no_args_is_help=True
+)
+
+
+def _store(ctx: typer.Context) -> Any:
+    settings = get(ctx).settings()
+    return require("neuropose.estimator").ModelStore(settings.model_dir)
+
+
+@model_app.command("list")
+def model_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Show cached models and the downloadable variants."""
+    estimator = require("neuropose.estimator")
+    store = _store(ctx)
+    cached = store.list()
+    rows = [
+        {
+            "name": m.name,
+            "usable": m.usable,
+            "problem": m.problem,
+            "pinned": bool(m.entry and m.entry.pinned),
+            "sha256": (m.entry.archive_sha256 or m.entry.content_sha256) if m.entry else None,
+            "source": m.entry.source if m.entry else None,
+        }
+        for m in cached
+    ]
+    variants = [
+        {
+            "name": v.name,
+            "backbone": v.backbone,
+            "crop_px": v.crop_px,
+            "url": v.url,
+            "sha256": v.sha256,
+        }
+        for v in estimator.MODEL_VARIANTS.values()
+    ]
+    if as_json:
+        emit_json({"cache": str(store.root), "cached": rows, "variants": variants})
+        return
+    typer.echo(f"cache: {store.root}")
+    for row in rows:
+        state = "ok" if row["usable"] else f"BROKEN ({row['problem']})"
+        pin = "pinned" if row["pinned"] else "unpinned"
+        typer.echo(f"  {row['name']:24s} {state:10s} {pin:9s} {row['sha256'] or ''}")
+    if not rows:
+        typer.echo("  (nothing cached)")
+    typer.echo("downloadable: " + ", ".join(v["name"] for v in variants))
+
+
+@model_app.command("download")
+def model_download(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Variant name, e.g. metrabs_l.")]
+) -> None:
+    """Download a variant into the cache (SHA-256 checked where published)."""
+    store = _store(ctx)
+    with ProgressBar(f"downloading {name}", quiet=get(ctx).verbosity < 0) as bar:
+        cached = store.download(name, progress=bar.callback)
+    typer.echo(f"{cached.name} cached at {cached.path}")
+
+
+@model_app.command("import")
+def model_import(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="A .tar.gz archive or an extracted SavedModel folder.")
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="Cache name (default: from the archive name).")
+    ] = None,
+) -> None:
+    """Import a model fetched elsewhere (the offline path)."""
+    cached = _store(ctx).import_path(path, name)
+    entry = cached.entry
+    pin = (
+        "matches the published SHA-256"
+        if entry and entry.pinned
+        else "no published SHA-256 to check against"
+    )
+    typer.echo(f"{cached.name} imported to {cached.path} ({pin})")
+
+
+@model_app.command("verify")
+def model_verify(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Cached model (default: all).")] = None,
+) -> None:
+    """Re-hash cached models against their records."""
+    from neuropose.schema import NeuroPoseError
+
+    store = _store(ctx)
+    names = [name] if name else [m.name for m in store.list()]
+    failed = False
+    for each in names:
+        try:
+            store.verify(each)
+            typer.echo(f"{each}: ok")
+        except NeuroPoseError as error:
+            typer.echo(f"{each}: {error}", err=True)
+            failed = True
+    if failed:
+        raise typer.Exit(EXIT["failure"])
+
+
+@model_app.command("remove")
+def model_remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Cached model to delete.")]
+) -> None:
+    """Delete a cached model."""
+    _store(ctx).remove(name)
+    typer.echo(f"{name} removed")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the application."""
+    app.command()(process)
+    app.command()(benchmark)
+    app.add_typer(model_app, name="model")
