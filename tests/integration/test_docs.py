@@ -1,0 +1,28 @@
+"""The documentation site builds in strict mode (broken references and links fail)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_docs_build_strict(tmp_path):
+    mkdocs = shutil.which("mkdocs")
+    assert mkdocs, "mkdocs is in the docs dependency group; run `uv sync --all-packages`"
+    result = subprocess.run(
+        [mkdocs, "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert (tmp_path / "site" / "api" / "analysis" / "index.html").exists()
