@@ -193,4 +193,6 @@ def test_failure_midway_stops_the_decoder(tmp_path, make_estimator):
 
     with pytest.raises(RuntimeError, match="callback failed"):
         make_estimator(batch_size=4).process_video(video, progress=explode)
-    assert not [t for t in threading.enumerate() if t.name == "neuropose-decode" and t.is_alive()]
+    alive = [t.name for t in threading.enumerate() if t.is_alive()]
+    assert "neuropose-decode" not in alive
+    assert "neuropose-batch" not in alive

@@ -89,19 +89,42 @@ def _cost_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.
 
 
 def _accumulate(cost: npt.NDArray[np.float64], window: int | None) -> npt.NDArray[np.float64]:
-    """Accumulated cost ``D`` with ``D[i, j] = cost[i, j] + min(D[i-1, j], D[i, j-1], D[i-1, j-1])``."""
+    """Accumulated cost ``D`` with ``D[i, j] = cost[i, j] + min(D[i-1, j], D[i, j-1], D[i-1, j-1])``.
+
+    ``D`` is padded with a row and column of infinity. The sweep goes one anti-diagonal at a
+    time; an anti-diagonal of a C-ordered ``(rows, cols)`` array is a plain slice of its flat
+    buffer with step ``cols - 1``, so every read and write below is a strided view, not a gather.
+    """
     n, m = cost.shape
     if window is not None:
         rows, cols = np.indices((n, m))
         cost = np.where(np.abs(rows - cols) <= window, cost, np.inf)
-    total = np.full((n + 1, m + 1), np.inf)
-    total[0, 0] = 0.0
+    flat_cost = np.ascontiguousarray(cost).ravel()
+    width = m + 1
+    total = np.full((n + 1) * width, np.inf)
+    total[0] = 0.0
+    scratch = np.empty(min(n, m))
     for diagonal in range(2, n + m + 1):  # i + j on the padded grid
-        i = np.arange(max(1, diagonal - m), min(n, diagonal - 1) + 1)
-        j = diagonal - i
-        best = np.minimum(np.minimum(total[i - 1, j], total[i, j - 1]), total[i - 1, j - 1])
-        total[i, j] = cost[i - 1, j - 1] + best
-    return total
+        first, last = max(1, diagonal - m), min(n, diagonal - 1)
+        count = last - first + 1
+        # Padded cell (i, diagonal - i) sits at flat index diagonal + i * m.
+        start = diagonal + first * m
+        stop = start + (count - 1) * m + 1
+
+        best = scratch[:count]
+        above = total[start - width : stop - width : m]
+        left = total[start - 1 : stop - 1 : m]
+        corner = total[start - width - 1 : stop - width - 1 : m]
+        np.minimum(above, left, out=best)
+        np.minimum(best, corner, out=best)
+        # cost[i - 1, j - 1] sits at flat index diagonal - m - 1 + i * (m - 1).
+        cost_start = diagonal - m - 1 + first * (m - 1)
+        if m > 1:
+            costs = flat_cost[cost_start : cost_start + (count - 1) * (m - 1) + 1 : m - 1]
+        else:  # one column: every diagonal holds a single cell
+            costs = flat_cost[cost_start : cost_start + 1]
+        np.add(best, costs, out=total[start:stop:m])
+    return total.reshape(n + 1, width)
 
 
 def _backtrack(total: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:

@@ -13,6 +13,7 @@ from neuropose.cli._estimator_commands import LazyEstimator
 __all__ = ["register"]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+DataDirOption = Annotated[Path | None, typer.Option(help="Data directory (default from settings).")]
 
 
 def watch(
@@ -20,9 +21,7 @@ def watch(
     once: Annotated[
         bool, typer.Option("--once", help="Process what is waiting in in/, then exit.")
     ] = False,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default from settings).")
-    ] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Run the daemon on the data directory: jobs in in/, results in out/, status in out/status.json."""
     context = get(ctx)
@@ -48,28 +47,21 @@ def serve(
         str | None, typer.Option(help="Address to bind (default 127.0.0.1: this machine only).")
     ] = None,
     port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port (default 8765).")] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default from settings).")
-    ] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Serve the read-only status page (http://127.0.0.1:8765/ by default)."""
     context = get(ctx)
     settings = context.settings(monitor_host=host, monitor_port=port, data_dir=data_dir)
     daemon = require("neuropose.daemon")
-    server = daemon.make_monitor(
+    daemon.serve_monitor(
         settings.data_dir,
         host=settings.monitor_host,
         port=settings.monitor_port,
         stale_after_s=settings.stale_after_s,
+        on_ready=lambda host, port: typer.echo(
+            f"status page on http://{host}:{port}/ (Ctrl-C stops)", err=True
+        ),
     )
-    bound_host, bound_port = server.server_address[:2]
-    typer.echo(f"status page on http://{bound_host}:{bound_port}/ (Ctrl-C stops)", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
 
 
 def ingest(
@@ -78,9 +70,7 @@ def ingest(
     force: Annotated[
         bool, typer.Option("--force", help="Replace jobs of the same name waiting in in/.")
     ] = False,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default from settings).")
-    ] = None,
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Stage a zip of videos as job folders in in/, all or nothing."""
@@ -105,9 +95,7 @@ def ingest(
 
 def status(
     ctx: typer.Context,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data directory (default from settings).")
-    ] = None,
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Print every job of out/status.json."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -161,10 +162,26 @@ def make_monitor(
 
 
 def serve_monitor(
-    data_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, stale_after_s: float = 120.0
+    data_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    stale_after_s: float = 120.0,
+    on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
-    """Serve the status page until interrupted."""
+    """Serve the status page until interrupted (Ctrl-C).
+
+    Parameters
+    ----------
+    data_dir, host, port, stale_after_s
+        As for :func:`make_monitor`.
+    on_ready
+        Called with the bound host and port once the server listens (port 0 picks one).
+    """
     server = make_monitor(data_dir, host=host, port=port, stale_after_s=stale_after_s)
+    if on_ready is not None:
+        bound_host, bound_port = server.server_address[:2]
+        on_ready(str(bound_host), int(bound_port))
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropose.estimator._batching import BatchFiller
 from neuropose.estimator._buffers import PredictionBuffers
 from neuropose.estimator._camera import intrinsics_from_fov
 from neuropose.estimator._errors import EstimatorError, UnknownSkeletonError
@@ -159,8 +160,9 @@ class Estimator:
     ) -> ProcessVideoResult:
         """Estimate poses in every frame of a video.
 
-        Frames are decoded by a background thread while the model runs. Memory stays flat in
-        the video's length: a bounded frame queue, one batch buffer, and prediction arrays.
+        One thread decodes frames and another converts them into the next batch while the
+        model runs on the current one. Memory stays flat in the video's length: a short frame
+        queue, two batch buffers, and prediction arrays.
 
         Parameters
         ----------
@@ -190,44 +192,30 @@ class Estimator:
         inference_s = 0.0
         latencies: list[float] = []
         started = time.perf_counter()
-        with PeakMemory() as memory, FrameReader(video, queue_frames=batch_size) as reader:
+        # The filler converts frames a batch ahead, so the reader needs only a short queue.
+        with (
+            PeakMemory() as memory,
+            FrameReader(video, queue_frames=4) as reader,
+            BatchFiller(reader, batch_size) as filler,
+        ):
             hasher.start()
             info = reader.info
             camera = self._camera(info)
             buffers = PredictionBuffers(self.skeleton.joint_count, info.declared_frames or 256)
-            batch = np.zeros((batch_size, info.height, info.width, 3), np.uint8)
-            times: list[float] = []
-
-            def flush() -> None:
-                nonlocal inference_s
-                filled = len(times)
+            for batch in filler:
+                filled = len(batch.times_s)
                 call_started = time.perf_counter()
-                # Always a full batch: stale frames pad the tail and their outputs are dropped.
-                outputs = self.run_model(batch, camera)[:filled]
+                # Always a full batch (the graph is traced once); padding outputs are dropped.
+                outputs = self.run_model(batch.frames, camera)[:filled]
                 elapsed = time.perf_counter() - call_started
+                filler.release(batch)
                 inference_s += elapsed
                 latencies.extend([elapsed / filled * 1000.0] * filled)
-                for stamp, (boxes, poses3d, poses2d) in zip(times, outputs, strict=True):
+                for stamp, (boxes, poses3d, poses2d) in zip(batch.times_s, outputs, strict=True):
                     buffers.append(stamp, boxes, poses3d, poses2d)
-                times.clear()
                 memory.sample()
                 if progress is not None:
                     progress(buffers.count, info.declared_frames or None)
-
-            for frame in reader:
-                if frame.rgb.shape != batch.shape[1:]:
-                    msg = (
-                        f"{video}: frame {frame.index} is {frame.rgb.shape[1]}x"
-                        f"{frame.rgb.shape[0]} px but the video started at "
-                        f"{info.width}x{info.height}; videos that change size are not supported"
-                    )
-                    raise EstimatorError(msg)
-                batch[len(times)] = frame.rgb
-                times.append(frame.time_s)
-                if len(times) == batch_size:
-                    flush()
-            if times:
-                flush()
             decode_s = reader.decode_time_s
         hasher.join()
         wall_s = time.perf_counter() - started

@@ -1,0 +1,129 @@
+"""Filling fixed-shape RGB batches in a background thread, double-buffered.
+
+While the model runs on one batch, this thread converts the next frames into the other buffer,
+so the model never waits for a colour conversion or a copy.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from neuropose.estimator._errors import EstimatorError
+from neuropose.estimator._video import FrameReader
+
+__all__ = ["Batch", "BatchFiller"]
+
+_END = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """``frames[:len(times_s)]`` hold real frames; the rest of the buffer is padding."""
+
+    frames: npt.NDArray[np.uint8]
+    times_s: tuple[float, ...]
+
+
+class BatchFiller:
+    """Yield full ``(batch_size, H, W, 3)`` uint8 RGB batches from a :class:`FrameReader`.
+
+    Each yielded batch must be handed back with :meth:`release` before it can be refilled; two
+    buffers circulate, so memory is two batches whatever the video's length.
+
+    Raises
+    ------
+    EstimatorError
+        During iteration, if a frame's size differs from the first frame's.
+    VideoDecodeError
+        During iteration, from the reader.
+    """
+
+    def __init__(self, reader: FrameReader, batch_size: int, *, buffers: int = 2) -> None:
+        self._reader = reader
+        self._batch_size = batch_size
+        shape = (batch_size, reader.info.height, reader.info.width, 3)
+        self._free: queue.Queue[npt.NDArray[np.uint8]] = queue.Queue()
+        for _ in range(buffers):
+            self._free.put(np.zeros(shape, np.uint8))
+        self._ready: queue.Queue[object] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name="neuropose-batch", daemon=True)
+
+    def _take_buffer(self) -> npt.NDArray[np.uint8] | None:
+        while not self._stop.is_set():
+            try:
+                return self._free.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return None
+
+    def _fill(self) -> None:
+        import cv2
+
+        buffer: npt.NDArray[np.uint8] | None = None
+        times: list[float] = []
+        try:
+            for frame in self._reader:
+                if buffer is None:
+                    buffer = self._take_buffer()
+                    if buffer is None:
+                        return
+                if frame.bgr.shape != buffer.shape[1:]:
+                    got, want = frame.bgr.shape, buffer.shape[1:]
+                    msg = (
+                        f"{self._reader.path}: frame {frame.index} is {got[1]}x{got[0]} px but the video "
+                        f"started at {want[1]}x{want[0]}; videos that change size are not supported"
+                    )
+                    raise EstimatorError(msg)
+                # One vectorised pass swaps BGR to RGB and fills the slot in place.
+                cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB, dst=buffer[len(times)])
+                times.append(frame.time_s)
+                if len(times) == self._batch_size:
+                    self._ready.put(Batch(buffer, tuple(times)))
+                    buffer, times = None, []
+            if buffer is not None and times:
+                self._ready.put(Batch(buffer, tuple(times)))
+        except Exception as error:
+            self._ready.put(error)
+        finally:
+            self._ready.put(_END)
+
+    def __iter__(self) -> Iterator[Batch]:
+        self._thread.start()
+        while True:
+            item = self._ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Batch)
+            yield item
+
+    def release(self, batch: Batch) -> None:
+        """Give a batch's buffer back for refilling (after the model is done with it)."""
+        self._free.put(batch.frames)
+
+    def close(self) -> None:
+        """Stop filling (the reader is closed by its owner)."""
+        self._stop.set()
+        self._reader.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> BatchFiller:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
