@@ -111,6 +111,17 @@ def test_importing_loads_neither_tensorflow_nor_opencv(statement):
     assert _loaded_after(statement) == []
 
 
+def test_analysis_defers_scipy_numba_and_fastdtw():
+    probe = (
+        "import sys, neuropose.analysis\n"
+        "print([m for m in ('scipy', 'numba', 'fastdtw') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_the_guard_notices_a_heavy_import(tmp_path):
     """The probe really sees a module that an import pulls in (so the guard can fail)."""
     (tmp_path / "pulls_heavy.py").write_text("import cv2\n")

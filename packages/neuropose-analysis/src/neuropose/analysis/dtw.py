@@ -6,10 +6,10 @@ of the Euclidean distance between the frames the path pairs. For poses, a frame 
 flattened ``(joints * 3)`` vector in millimetres, so the distance is in millimetres summed over
 path steps; ``normalized_distance`` divides by the number of steps.
 
-``method="exact"`` computes it exactly (optionally inside a Sakoe-Chiba band) by sweeping the
-cost matrix one anti-diagonal at a time with NumPy: every cell of an anti-diagonal depends only
-on the two before it. ``method="fastdtw"`` calls the ``fastdtw`` package (an approximation) for
-comparison.
+``method="exact"`` computes it exactly (optionally inside a Sakoe-Chiba band): frame distances
+come from :func:`scipy.spatial.distance.cdist` (exact differences), the recurrence from a small
+numba-compiled loop, cached on disk after its first compilation. ``method="fastdtw"`` calls the
+``fastdtw`` package (an approximation) for comparison.
 """
 
 from __future__ import annotations
@@ -88,66 +88,14 @@ def _cost_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.
     return np.asarray(cdist(a, b, "euclidean"), dtype=np.float64)
 
 
-def _accumulate(cost: npt.NDArray[np.float64], window: int | None) -> npt.NDArray[np.float64]:
-    """Accumulated cost ``D`` with ``D[i, j] = cost[i, j] + min(D[i-1, j], D[i, j-1], D[i-1, j-1])``.
-
-    ``D`` is padded with a row and column of infinity. The sweep goes one anti-diagonal at a
-    time; an anti-diagonal of a C-ordered ``(rows, cols)`` array is a plain slice of its flat
-    buffer with step ``cols - 1``, so every read and write below is a strided view, not a gather.
-    """
-    n, m = cost.shape
-    if window is not None:
-        rows, cols = np.indices((n, m))
-        cost = np.where(np.abs(rows - cols) <= window, cost, np.inf)
-    flat_cost = np.ascontiguousarray(cost).ravel()
-    width = m + 1
-    total = np.full((n + 1) * width, np.inf)
-    total[0] = 0.0
-    scratch = np.empty(min(n, m))
-    for diagonal in range(2, n + m + 1):  # i + j on the padded grid
-        first, last = max(1, diagonal - m), min(n, diagonal - 1)
-        count = last - first + 1
-        # Padded cell (i, diagonal - i) sits at flat index diagonal + i * m.
-        start = diagonal + first * m
-        stop = start + (count - 1) * m + 1
-
-        best = scratch[:count]
-        above = total[start - width : stop - width : m]
-        left = total[start - 1 : stop - 1 : m]
-        corner = total[start - width - 1 : stop - width - 1 : m]
-        np.minimum(above, left, out=best)
-        np.minimum(best, corner, out=best)
-        # cost[i - 1, j - 1] sits at flat index diagonal - m - 1 + i * (m - 1).
-        cost_start = diagonal - m - 1 + first * (m - 1)
-        if m > 1:
-            costs = flat_cost[cost_start : cost_start + (count - 1) * (m - 1) + 1 : m - 1]
-        else:  # one column: every diagonal holds a single cell
-            costs = flat_cost[cost_start : cost_start + 1]
-        np.add(best, costs, out=total[start:stop:m])
-    return total.reshape(n + 1, width)
-
-
-def _backtrack(total: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
-    i, j = total.shape[0] - 1, total.shape[1] - 1
-    steps = [(i - 1, j - 1)]
-    while (i, j) != (1, 1):
-        candidates = (
-            (total[i - 1, j - 1], i - 1, j - 1),
-            (total[i - 1, j], i - 1, j),
-            (total[i, j - 1], i, j - 1),
-        )
-        _, i, j = min(candidates, key=lambda c: c[0])
-        steps.append((i - 1, j - 1))
-    return np.array(steps[::-1], dtype=np.intp)
-
-
 def _exact(
     a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], window: int | None
 ) -> tuple[float, npt.NDArray[np.intp]]:
-    if window is not None:
-        window = max(window, abs(a.shape[0] - b.shape[0]))
-    total = _accumulate(_cost_matrix(a, b), window)
-    return float(total[-1, -1]), _backtrack(total)
+    from neuropose.analysis import _dtw_kernel
+
+    band = -1 if window is None else max(window, abs(a.shape[0] - b.shape[0]))
+    total = _dtw_kernel.accumulate(_cost_matrix(a, b), band)
+    return float(total[-1, -1]), _dtw_kernel.backtrack(total)
 
 
 def _fast(

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._errors import MissingPersonError, ShapeMismatchError, UnknownJointError
-from neuropose.schema import Skeleton, VideoPredictions
+
+if TYPE_CHECKING:
+    from neuropose.schema import Skeleton, VideoPredictions
 
 __all__ = [
     "ProcrustesResult",

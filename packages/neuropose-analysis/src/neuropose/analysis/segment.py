@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +23,9 @@ from neuropose.analysis.features import (
     joint_indices,
     person_trajectory,
 )
-from neuropose.schema import Repetition, Segmentation, SegmentationConfig, VideoPredictions
+
+if TYPE_CHECKING:
+    from neuropose.schema import Repetition, Segmentation, SegmentationConfig, VideoPredictions
 
 __all__ = ["extract_signal", "segment_repetitions", "segment_signal", "smooth"]
 
@@ -117,6 +120,8 @@ def segment_signal(
     AnalysisError
         If the signal has no valid value at all.
     """
+    from neuropose.schema import Repetition
+
     values = np.asarray(signal, np.float64)
     times = np.asarray(times_s, np.float64)
     if values.shape != times.shape:
@@ -174,6 +179,8 @@ def segment_repetitions(
     source
         The predictions file, recorded by name in the result.
     """
+    from neuropose.schema import Segmentation
+
     signal, unit = extract_signal(predictions, config)
     repetitions = segment_signal(signal, predictions.times_s, config)
     return Segmentation(
