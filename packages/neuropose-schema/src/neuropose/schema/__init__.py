@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str
     from neuropose.schema._analysis import AnalysisReport, Comparison, JointAngleSummary
     from neuropose.schema._errors import (
         ConfigError,
