@@ -10,6 +10,8 @@ Prints how much more the peak RSS of ``process_video`` is for the long clip than
 beyond what the bigger prediction arrays explain (target <= 64 MB: memory is flat in video length),
 and the fixed working set (frame queue, batch, TensorFlow buffers) for context.
 
+Part 3 (settings): model-only throughput for several batch sizes and num_aug values.
+
 Models and clips are cached in ``$XDG_CACHE_HOME/neuropose-bench`` (outside the repository).
 Run: ``uv run python scripts/bench/estimator.py [--batch-size 8] [--num-aug 1]``
 """
@@ -114,6 +116,28 @@ def overlap(batch_size: int, num_aug: int, rounds_count: int = 3) -> None:
     )
 
 
+def settings_sweep() -> None:
+    """Model-only throughput for batch sizes and num_aug values, to choose CPU defaults."""
+    from neuropose.estimator import FrameReader, intrinsics_from_fov
+
+    with FrameReader(_clip(60)) as reader:
+        frames = np.stack([f.rgb for f in reader][:32])
+        camera = intrinsics_from_fov(reader.info.width, reader.info.height, 55.0)
+    print("Part 3: model-only throughput on the EfficientNetV2-S stand-in (32 frames 1080p)")
+    for batch_size, num_aug in ((1, 1), (4, 1), (8, 1), (16, 1), (8, 2), (8, 5)):
+        estimator = _estimator(_model("effv2s_384"), batch_size, num_aug)
+        batch = np.zeros((batch_size, *frames.shape[1:]), np.uint8)
+        estimator.run_model(batch, camera)  # trace
+        started = time.perf_counter()
+        for start in range(0, len(frames), batch_size):
+            chunk = frames[start : start + batch_size]
+            batch[: len(chunk)] = chunk
+            estimator.run_model(batch, camera)
+        print(
+            f"  batch {batch_size:2d}, num_aug {num_aug}: {len(frames) / (time.perf_counter() - started):5.2f} frames/s"
+        )
+
+
 def _rss_in_fresh_process(frames: int, batch_size: int) -> dict[str, float]:
     completed = subprocess.run(
         [sys.executable, __file__, "--rss-child", str(frames), "--batch-size", str(batch_size)],
@@ -171,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--num-aug", type=int, default=1)
-    parser.add_argument("--part", choices=["all", "overlap", "memory"], default="all")
+    parser.add_argument("--part", choices=["all", "overlap", "memory", "settings"], default="all")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -182,6 +206,8 @@ def main() -> None:
         overlap(args.batch_size, args.num_aug)
     if args.part in ("all", "memory"):
         memory(args.batch_size)
+    if args.part in ("all", "settings"):
+        settings_sweep()
 
 
 if __name__ == "__main__":
