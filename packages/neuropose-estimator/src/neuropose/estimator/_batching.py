@@ -7,7 +7,6 @@ so the model never waits for a colour conversion or a copy.
 from __future__ import annotations
 
 import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -16,11 +15,10 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.estimator._errors import EstimatorError
+from neuropose.estimator._producer import BackgroundProducer, Put
 from neuropose.estimator._video import FrameReader
 
 __all__ = ["Batch", "BatchFiller"]
-
-_END = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,59 +50,48 @@ class BatchFiller:
         self._free: queue.Queue[npt.NDArray[np.uint8]] = queue.Queue()
         for _ in range(buffers):
             self._free.put(np.zeros(shape, np.uint8))
-        self._ready: queue.Queue[object] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fill, name="neuropose-batch", daemon=True)
+        # Two buffers circulate, so at most two batches wait: no bound needed on this queue.
+        self._producer: BackgroundProducer[Batch] = BackgroundProducer(
+            self._fill, name="neuropose-batch"
+        )
 
     def _take_buffer(self) -> npt.NDArray[np.uint8] | None:
-        while not self._stop.is_set():
+        while not self._producer.stopped:
             try:
                 return self._free.get(timeout=0.1)
             except queue.Empty:
                 continue
         return None
 
-    def _fill(self) -> None:
+    def _fill(self, put: Put[Batch]) -> None:
         import cv2
 
         buffer: npt.NDArray[np.uint8] | None = None
         times: list[float] = []
-        try:
-            for frame in self._reader:
+        for frame in self._reader:
+            if buffer is None:
+                buffer = self._take_buffer()
                 if buffer is None:
-                    buffer = self._take_buffer()
-                    if buffer is None:
-                        return
-                if frame.bgr.shape != buffer.shape[1:]:
-                    got, want = frame.bgr.shape, buffer.shape[1:]
-                    msg = (
-                        f"{self._reader.path}: frame {frame.index} is {got[1]}x{got[0]} px but the video "
-                        f"started at {want[1]}x{want[0]}; videos that change size are not supported"
-                    )
-                    raise EstimatorError(msg)
-                # One vectorised pass swaps BGR to RGB and fills the slot in place.
-                cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB, dst=buffer[len(times)])
-                times.append(frame.time_s)
-                if len(times) == self._batch_size:
-                    self._ready.put(Batch(buffer, tuple(times)))
-                    buffer, times = None, []
-            if buffer is not None and times:
-                self._ready.put(Batch(buffer, tuple(times)))
-        except Exception as error:
-            self._ready.put(error)
-        finally:
-            self._ready.put(_END)
+                    return
+            if frame.bgr.shape != buffer.shape[1:]:
+                got, want = frame.bgr.shape, buffer.shape[1:]
+                msg = (
+                    f"{self._reader.path}: frame {frame.index} is {got[1]}x{got[0]} px but the video "
+                    f"started at {want[1]}x{want[0]}; videos that change size are not supported"
+                )
+                raise EstimatorError(msg)
+            # One vectorised pass swaps BGR to RGB and fills the slot in place.
+            cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB, dst=buffer[len(times)])
+            times.append(frame.time_s)
+            if len(times) == self._batch_size:
+                if not put(Batch(buffer, tuple(times))):
+                    return
+                buffer, times = None, []
+        if buffer is not None and times:
+            put(Batch(buffer, tuple(times)))
 
     def __iter__(self) -> Iterator[Batch]:
-        self._thread.start()
-        while True:
-            item = self._ready.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, Batch)
-            yield item
+        return iter(self._producer)
 
     def release(self, batch: Batch) -> None:
         """Give a batch's buffer back for refilling (after the model is done with it)."""
@@ -112,10 +99,8 @@ class BatchFiller:
 
     def close(self) -> None:
         """Stop filling (the reader is closed by its owner)."""
-        self._stop.set()
+        self._producer.stop()
         self._reader.close()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
 
     def __enter__(self) -> BatchFiller:
         return self

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,10 +13,9 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.estimator._errors import VideoDecodeError, VideoOpenError
+from neuropose.estimator._producer import BackgroundProducer, Put
 
 __all__ = ["DecodedFrame", "FrameReader", "VideoInfo"]
-
-_END = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +123,9 @@ class FrameReader:
             height=height,
             rotation_degrees=rotation if rotation in (90, 180, 270) else 0,
         )
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(queue_frames, 1))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._producer: BackgroundProducer[DecodedFrame] = BackgroundProducer(
+            self._decode, name="neuropose-decode", maxsize=max(queue_frames, 1)
+        )
 
     def _read_one(self) -> tuple[npt.NDArray[np.uint8], float] | None:
         """Decode the next frame (BGR) with its time in seconds (NaN when unknown)."""
@@ -143,38 +140,24 @@ class FrameReader:
         self.decode_time_s += time.perf_counter() - started
         return frame, stamp
 
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
-
-    def _decode(self) -> None:
+    def _decode(self, put: Put[DecodedFrame]) -> None:
         index = 0
         last_time = -np.inf
         step = 1.0 / self.info.fps if self.info.fps > 0 else 1e-3
-        try:
-            decoded, self._first = self._first, None
-            while decoded is not None:
-                bgr, stamp = decoded
-                # Some containers give no time, or a repeated one: step on from the last frame.
-                if not np.isfinite(stamp) or stamp <= last_time:
-                    stamp = last_time + step if np.isfinite(last_time) else 0.0
-                last_time = stamp
-                if not self._put(DecodedFrame(index, stamp, bgr)):
-                    return
-                index += 1
-                decoded = self._read_one()
-            problem = self._check_complete(index)
-            if problem is not None:
-                self._put(problem)
-        except Exception as error:
-            self._put(error)
-        finally:
-            self._put(_END)
+        decoded, self._first = self._first, None
+        while decoded is not None:
+            bgr, stamp = decoded
+            # Some containers give no time, or a repeated one: step on from the last frame.
+            if not np.isfinite(stamp) or stamp <= last_time:
+                stamp = last_time + step if np.isfinite(last_time) else 0.0
+            last_time = stamp
+            if not put(DecodedFrame(index, stamp, bgr)):
+                return
+            index += 1
+            decoded = self._read_one()
+        problem = self._check_complete(index)
+        if problem is not None:
+            raise problem
 
     def _check_complete(self, decoded: int) -> VideoDecodeError | None:
         declared = self.info.declared_frames
@@ -191,25 +174,11 @@ class FrameReader:
         return None
 
     def __iter__(self) -> Iterator[DecodedFrame]:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._decode, name="neuropose-decode", daemon=True
-            )
-            self._thread.start()
-        while True:
-            item = self._queue.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            if isinstance(item, DecodedFrame):
-                yield item
+        return iter(self._producer)
 
     def close(self) -> None:
         """Stop the decoding thread and release the file."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._producer.stop()
         self._capture.release()
 
     def __enter__(self) -> FrameReader:
