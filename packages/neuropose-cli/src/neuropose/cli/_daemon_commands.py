@@ -37,7 +37,9 @@ def watch(
         name for name, outcome in interfacer.outcomes.items() if outcome.value == "failed"
     )
     context.say(f"{processed} job(s) run" + (f", failed: {', '.join(failed)}" if failed else ""))
-    if failed:
+    # For scripts, --once reports failed jobs in its exit code; a service's jobs failing is
+    # not the service failing (and must not make a supervisor restart it).
+    if once and failed:
         raise typer.Exit(EXIT["failure"])
 
 

@@ -106,12 +106,11 @@ def process(
         raise typer.BadParameter(f"--format must be npz or json, not {fmt!r}")
     context = get(ctx)
     settings = context.settings(**_overrides(model, skeleton, batch_size, num_aug, device))
+    from neuropose.schema import NeuroPoseError, io
+
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
-        from neuropose.schema import NeuroPoseError
-
-        raise NeuroPoseError(f"no such video file: {', '.join(missing)}")
-    from neuropose.schema import NeuroPoseError, io
+        raise NeuroPoseError(f"no such video file: {', '.join(missing)}; check the paths")
 
     estimator = build_estimator(context, settings)
     output.mkdir(parents=True, exist_ok=True)
