@@ -44,6 +44,16 @@ def test_import_list_verify_remove(tmp_path, standin_archive):
         store.remove("metrabs_standin")
 
 
+def test_importing_the_same_archive_again_reuses_the_extraction(tmp_path, standin_archive):
+    store = ModelStore(tmp_path)
+    first = store.import_path(standin_archive, name="m")
+    marker = first.path.parent / "entry.json"
+    before = marker.stat().st_mtime_ns
+    again = store.import_path(standin_archive, name="m")
+    assert again.path == first.path
+    assert marker.stat().st_mtime_ns == before
+
+
 def test_import_of_an_extracted_folder(tmp_path, standin_dir):
     store = ModelStore(tmp_path)
     cached = store.import_path(standin_dir, name="folder_model")

@@ -196,6 +196,14 @@ class ModelStore:
             )
         digest = sha256_file(source)
         chosen = self._name_for(source, name)
+        existing = self.get(chosen)
+        # The same archive again (e.g. --model path.tar.gz on every run): keep the extraction.
+        if (
+            existing.usable
+            and existing.entry is not None
+            and existing.entry.archive_sha256 == digest
+        ):
+            return existing
         return self._install(chosen, source, archive_sha256=digest, origin=str(source))
 
     def download(self, name: str, progress: DownloadProgress | None = None) -> CachedModel:
