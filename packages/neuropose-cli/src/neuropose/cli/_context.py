@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -60,7 +60,6 @@ class Context:
 
     config: Path | None = None
     verbosity: int = 0
-    overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
 
     def settings(self, **overrides: Any) -> Settings:
@@ -68,7 +67,7 @@ class Context:
         from neuropose.schema import Settings
 
         if self._settings is None or overrides:
-            self._settings = Settings.load(self.config, overrides={**self.overrides, **overrides})
+            self._settings = Settings.load(self.config, overrides=overrides)
         return self._settings
 
     def say(self, message: str) -> None:

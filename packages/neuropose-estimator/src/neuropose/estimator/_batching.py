@@ -9,13 +9,12 @@ from __future__ import annotations
 import queue
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
 from neuropose.estimator._errors import EstimatorError
-from neuropose.estimator._producer import BackgroundProducer, Put
+from neuropose.estimator._producer import BackgroundProducer, ClosesOnExit, Put
 from neuropose.estimator._video import FrameReader
 
 __all__ = ["Batch", "BatchFiller"]
@@ -29,7 +28,7 @@ class Batch:
     times_s: tuple[float, ...]
 
 
-class BatchFiller:
+class BatchFiller(ClosesOnExit):
     """Yield full ``(batch_size, H, W, 3)`` uint8 RGB batches from a :class:`FrameReader`.
 
     Each yielded batch must be handed back with :meth:`release` before it can be refilled; two
@@ -101,14 +100,3 @@ class BatchFiller:
         """Stop filling (the reader is closed by its owner)."""
         self._producer.stop()
         self._reader.close()
-
-    def __enter__(self) -> BatchFiller:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

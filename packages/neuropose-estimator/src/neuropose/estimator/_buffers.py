@@ -71,10 +71,3 @@ class PredictionBuffers:
             "poses2d": self.poses2d[:n],
             "track_ids": self.track_ids[:n],
         }
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the buffers, including spare capacity."""
-        return sum(
-            a.nbytes for a in (self.times_s, self.boxes, self.poses3d, self.poses2d, self.track_ids)
-        )

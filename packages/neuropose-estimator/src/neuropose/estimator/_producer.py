@@ -5,11 +5,13 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from types import TracebackType
 from typing import Generic, TypeVar
 
-__all__ = ["BackgroundProducer", "Put"]
+__all__ = ["BackgroundProducer", "ClosesOnExit", "Put"]
 
 T = TypeVar("T")
+SelfT = TypeVar("SelfT", bound="ClosesOnExit")
 Put = Callable[[T], bool]
 """Hands an item to the consumer; returns False once the consumer has stopped listening."""
 
@@ -80,3 +82,22 @@ class BackgroundProducer(Generic[T]):
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+
+
+class ClosesOnExit:
+    """Mixin: ``with obj:`` calls ``obj.close()`` on the way out, whatever happened."""
+
+    def close(self) -> None:
+        """Release what the object holds."""
+        raise NotImplementedError
+
+    def __enter__(self: SelfT) -> SelfT:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -6,14 +6,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from neuropose.estimator._errors import VideoDecodeError, VideoOpenError
-from neuropose.estimator._producer import BackgroundProducer, Put
+from neuropose.estimator._producer import BackgroundProducer, ClosesOnExit, Put
 
 __all__ = ["DecodedFrame", "FrameReader", "VideoInfo"]
 
@@ -82,7 +81,7 @@ def _open(path: Path) -> Any:
     return capture
 
 
-class FrameReader:
+class FrameReader(ClosesOnExit):
     """Iterate over a video's frames while a thread decodes ahead.
 
     Memory is bounded by ``queue_frames`` decoded frames, whatever the video's length.
@@ -180,14 +179,3 @@ class FrameReader:
         """Stop the decoding thread and release the file."""
         self._producer.stop()
         self._capture.release()
-
-    def __enter__(self) -> FrameReader:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
