@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from importlib.metadata import distributions
@@ -65,6 +66,8 @@ def _global(
     """Turn clinical videos into 3D poses; settings: --config, then NEUROPOSE_* variables, then options."""
     verbosity = -1 if quiet else verbose
     ctx.obj = Context(config=config, verbosity=verbosity)
+    # TensorFlow's C++ start-up chatter drowns our one-line messages; -v brings it back.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbosity > 0 else "2")
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
