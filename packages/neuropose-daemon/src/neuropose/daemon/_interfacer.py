@@ -269,7 +269,6 @@ class Interfacer:
         inputs = self.layout.completed_inputs(name)
         if source.is_dir() and not inputs.exists():
             move_to_unique(source, inputs.parent, inputs.name)
-        self.scanner.forget(name)
         self.status.set(
             name,
             status=JobStatus.COMPLETED,
@@ -292,7 +291,6 @@ class Interfacer:
                 log.error("could not move %s to failed/: %s", source, move_error)
                 self._stuck.add(name)
                 inputs_path = self.layout.relative(source)
-        self.scanner.forget(name)
         self.status.set(
             name,
             status=JobStatus.FAILED,
