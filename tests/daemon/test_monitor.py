@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 
 from neuropose.daemon import make_monitor
 from neuropose.schema import JobStatus, JobStatusEntry, StatusFile, io
+from support.models import running
 
 HOSTILE = "<script>document.title='pwned'</script>"
 
@@ -27,14 +27,8 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def base_url(data_dir: Path) -> Iterator[str]:
-    server = make_monitor(data_dir, port=0, stale_after_s=60)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(make_monitor(data_dir, port=0, stale_after_s=60)) as url:
+        yield url
 
 
 def _get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:

@@ -18,6 +18,18 @@ def pack(directory: Path, archive: Path, top: str = "metrabs_standin") -> Path:
 
 
 @contextlib.contextmanager
+def running(server: http.server.ThreadingHTTPServer) -> Iterator[str]:
+    """Serve ``server`` from a thread for the block; yields its base URL, then shuts it down."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def serve(respond: Callable[[str, int], bytes | None]) -> Iterator[str]:
     """Serve ``respond(path, request_number)`` on loopback; ``None`` answers 404. Yields the base URL."""
     count = {"n": 0}
@@ -37,11 +49,5 @@ def serve(respond: Callable[[str, int], bytes | None]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url
