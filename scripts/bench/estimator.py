@@ -62,10 +62,13 @@ def _model(kind: str) -> Path:
 
 
 def _estimator(model_path: Path, batch_size: int, num_aug: int):  # type: ignore[no-untyped-def]
-    from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+    from neuropose.estimator import Estimator, ModelStore, load_model
+    from neuropose.schema import InferenceOptions
 
     loaded = load_model(model_path, ModelStore(CACHE / "store"))
-    options = EstimatorOptions(skeleton="berkeley_mhad_43", batch_size=batch_size, num_aug=num_aug)
+    options = InferenceOptions().with_overrides(
+        {"skeleton": "berkeley_mhad_43", "batch_size": batch_size, "num_aug": num_aug}
+    )
     return Estimator(loaded, options)
 
 
@@ -77,7 +80,8 @@ def overlap(batch_size: int, num_aug: int, rounds_count: int = 3) -> None:
     with FrameReader(video) as reader:
         frames = np.stack([f.rgb for f in reader])
         camera_info = reader.info
-    camera = intrinsics_from_fov(camera_info.width, camera_info.height, 55.0)
+    fov = estimator.options.fov_degrees
+    camera = intrinsics_from_fov(camera_info.width, camera_info.height, fov)
     batch = np.zeros((batch_size, *frames.shape[1:]), np.uint8)
     estimator.run_model(batch, camera)  # trace the graph once
 
@@ -119,10 +123,12 @@ def overlap(batch_size: int, num_aug: int, rounds_count: int = 3) -> None:
 def settings_sweep() -> None:
     """Model-only throughput for batch sizes and num_aug values, to choose CPU defaults."""
     from neuropose.estimator import FrameReader, intrinsics_from_fov
+    from neuropose.schema import InferenceOptions
 
+    fov = InferenceOptions().fov_degrees
     with FrameReader(_clip(60)) as reader:
         frames = np.stack([f.rgb for f in reader][:32])
-        camera = intrinsics_from_fov(reader.info.width, reader.info.height, 55.0)
+        camera = intrinsics_from_fov(reader.info.width, reader.info.height, fov)
     print("Part 3: model-only throughput on the EfficientNetV2-S stand-in (32 frames 1080p)")
     for batch_size, num_aug in ((1, 1), (4, 1), (8, 1), (16, 1), (8, 2), (8, 5)):
         estimator = _estimator(_model("effv2s_384"), batch_size, num_aug)

@@ -1,3 +1,5 @@
+"""The array functions of the topic modules, through the package namespace."""
+
 from __future__ import annotations
 
 import warnings
@@ -5,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
+from neuropose import analysis as f
 from neuropose.analysis import MissingPersonError, ShapeMismatchError, UnknownJointError
-from neuropose.analysis import features as f
 from support.predictions import make_predictions
 
 
@@ -126,3 +128,28 @@ def test_summary_and_peaks():
     signal[50] = np.nan
     peaks, _ = f.find_peaks(signal, prominence=0.5)
     assert len(peaks) == 3
+
+
+def test_the_compatibility_module_reexports_the_same_functions():
+    from neuropose.analysis import features
+
+    assert features.__all__
+    for name in features.__all__:
+        assert getattr(features, name) is getattr(f, name), name
+
+
+def test_every_topic_module_name_is_importable_from_the_package():
+    for module in (
+        f.trajectories,
+        f.normalize,
+        f.resample,
+        f.alignment,
+        f.angles,
+        f.stats,
+        f.compare,
+        f.reports,
+        f.frame_table,
+    ):
+        for name in module.__all__:
+            assert getattr(f, name) is getattr(module, name), f"{module.__name__}.{name}"
+            assert name in f.__all__, name

@@ -79,7 +79,7 @@ def test_segmentation_of_predictions_is_self_describing(tmp_path):
 
 
 def test_other_extractors_and_unequal_repetitions_compare_by_dtw():
-    from neuropose.analysis import dtw_all, features
+    from neuropose.analysis import dtw_all, person_trajectory
 
     _, signal, _ = _movement([1.0, 1.6], 30.0, 0.0, 1)
     predictions = _predictions_from_signal(signal)
@@ -94,7 +94,7 @@ def test_other_extractors_and_unequal_repetitions_compare_by_dtw():
         segment_repetitions(predictions, config)  # runs and validates
     config = SegmentationConfig(extractor="joint_axis", joints=("rwri",), axis="y")
     first, second = segment_repetitions(predictions, config).repetitions
-    poses = features.person_trajectory(predictions)
+    poses = person_trajectory(predictions)
     a, b = poses[first.start : first.end], poses[second.start : second.end]
     assert len(a) != len(b)
     assert dtw_all(a, b).distance >= 0

@@ -10,6 +10,7 @@ from neuropose.cli._app import main
 from neuropose.cli._context import MissingExtraError, require
 from neuropose.schema import JobStatus, JobStatusEntry, StatusFile, io
 from support.predictions import make_predictions
+from support.textbook_dtw import textbook_dtw
 
 
 @pytest.mark.parametrize(
@@ -110,4 +111,15 @@ def test_compare_json(tmp_path, capsys):
     comparison = json.loads(capsys.readouterr().out)
     assert comparison["method"] == "exact"
     assert comparison["reference"] == "a.npz[0:10]"
-    assert comparison["distance"] >= 0
+    # Independently: person 0, frames 0-9 of A, every frame centred on its joints' mean
+    # (--align root), then the textbook DTW over flattened poses.
+    first = io.load_predictions(a).poses3d[:10, 0].astype("float64")
+    second = io.load_predictions(b).poses3d[:, 0].astype("float64")
+    expected = textbook_dtw(
+        first - first.mean(axis=1, keepdims=True), second - second.mean(axis=1, keepdims=True)
+    )
+    assert expected > 0
+    assert comparison["distance"] == pytest.approx(expected, rel=1e-9)
+    assert comparison["normalized_distance"] == pytest.approx(
+        expected / comparison["path_length"], rel=1e-9
+    )

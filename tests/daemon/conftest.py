@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from neuropose.schema import Settings
+from neuropose.schema import DataDirectory, Settings
 
 
 def make_job(
     data: Path, name: str, videos: dict[str, bytes], extra: dict[str, bytes] | None = None
 ) -> Path:
-    folder = data / "in" / name
+    folder = DataDirectory(data).job_inbox(name)
     folder.mkdir(parents=True)
     for file_name, content in {**videos, **(extra or {})}.items():
         (folder / file_name).write_bytes(content)

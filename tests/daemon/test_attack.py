@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from neuropose.schema import JobStatus, io
+from neuropose.schema import DataDirectory, JobStatus, io
 
 RUNNER = Path(__file__).resolve().parents[1] / "support" / "daemon_runner.py"
 
@@ -35,7 +35,7 @@ def _add_jobs(
 ) -> None:
     for number in range(first, first + count):
         name = f"job_{number:03d}"
-        folder = data / "in" / name
+        folder = DataDirectory(data).job_inbox(name)
         folder.mkdir(parents=True)
         for video in range(rng.randint(1, 3)):
             content = (b"FAIL" if rng.random() < 0.1 else b"") + rng.randbytes(rng.randint(16, 160))
@@ -44,16 +44,17 @@ def _add_jobs(
 
 
 def _check_invariants(data: Path, log: Path, originals: dict[tuple[str, str], bytes]) -> None:
-    status_path = data / "out" / "status.json"
-    if status_path.exists():
-        io.load_status(status_path)  # valid JSON and valid contents
-    for results in (data / "out").glob("*/results.json"):
-        io.load_job_results(results)
+    layout = DataDirectory(data)
+    if layout.status_path.exists():
+        io.load_status(layout.status_path)  # valid JSON and valid contents
+    for job in {job for job, _ in originals}:
+        if layout.results_path(job).exists():
+            io.load_job_results(layout.results_path(job))
     for (job, video), content in originals.items():
-        places = [data / "in" / job / video, data / "out" / job / "inputs" / video]
+        places = [layout.job_inbox(job) / video, layout.completed_inputs(job) / video]
         places += [
             folder / video
-            for folder in (data / "failed").glob(f"{job}*")
+            for folder in layout.failed.glob(f"{job}*")
             if folder.name == job or folder.name.startswith(f"{job}.")
         ]
         found = [p for p in places if p.exists()]
@@ -83,7 +84,7 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
     final = _start(data, log, 0.0, "--once")
     assert final.wait(timeout=120) == 0, final.stderr.read() if final.stderr else ""
     _check_invariants(data, log, originals)
-    jobs = io.load_status(data / "out" / "status.json").jobs
+    jobs = io.load_status(DataDirectory(data).status_path).jobs
     names = {job for job, _ in originals}
     assert set(jobs) == names
     outcomes = Counter(entry.status for entry in jobs.values())
@@ -93,14 +94,14 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
             assert entry.error is not None
             assert entry.error.split(":")[0] in {"InterruptedJobError", "FakeVideoError"}
         else:
-            results = io.load_job_results(data / "out" / entry.name / "results.json")
+            results = io.load_job_results(DataDirectory(data).results_path(entry.name))
             assert len(results.videos) == entry.videos_total
     print(f"{kills} kills, {len(names)} jobs, {len(originals)} videos: {dict(outcomes)}")
     assert outcomes[JobStatus.COMPLETED] > 0
 
 
 def _job(data: Path, name: str, size: int) -> None:
-    folder = data / "in" / name
+    folder = DataDirectory(data).job_inbox(name)
     folder.mkdir(parents=True)
     (folder / "v.mp4").write_bytes(b"x" * size)
 
@@ -109,7 +110,7 @@ def _wait_for_processing(data: Path, name: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            entry = io.load_status(data / "out" / "status.json").jobs.get(name)
+            entry = io.load_status(DataDirectory(data).status_path).jobs.get(name)
         except Exception:
             entry = None
         if entry is not None and entry.status == JobStatus.PROCESSING and entry.frames_done > 0:
@@ -126,9 +127,9 @@ def test_sigterm_finishes_the_current_job_then_stops(tmp_path):
     _wait_for_processing(data, "a_first")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
-    jobs = io.load_status(data / "out" / "status.json").jobs
+    jobs = io.load_status(DataDirectory(data).status_path).jobs
     assert jobs["a_first"].status == JobStatus.COMPLETED
-    assert (data / "in" / "b_second" / "v.mp4").exists()
+    assert (DataDirectory(data).job_inbox("b_second") / "v.mp4").exists()
     assert jobs.get("b_second") is None or jobs["b_second"].status == JobStatus.PENDING
 
 
@@ -141,10 +142,10 @@ def test_a_second_signal_stops_at_once_and_records_the_interruption(tmp_path):
     time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) != 0
-    entry = io.load_status(data / "out" / "status.json").jobs["long"]
+    entry = io.load_status(DataDirectory(data).status_path).jobs["long"]
     assert entry.status == JobStatus.FAILED
     assert entry.error == "InterruptedJobError: stopped at once by a second SIGINT"
-    assert (data / "failed" / "long" / "v.mp4").exists()
+    assert (DataDirectory(data).failed_inputs("long") / "v.mp4").exists()
 
 
 def test_idle_polling_costs_almost_no_cpu(tmp_path):

@@ -22,6 +22,7 @@ from neuropose.daemon import (
     ingest_zip,
     job_name_for,
 )
+from neuropose.schema import DataDirectory
 
 VIDEO = bytes(range(256)) * 40  # incompressible enough to look like video
 
@@ -44,11 +45,11 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    (data / "in" / "existing_job").mkdir(parents=True)
-    (data / "in" / "existing_job" / "old.mp4").write_bytes(b"old video")
-    (data / "out").mkdir()
-    return data
+    layout = DataDirectory(tmp_path / "data")
+    layout.job_inbox("existing_job").mkdir(parents=True)
+    (layout.job_inbox("existing_job") / "old.mp4").write_bytes(b"old video")
+    layout.outbox.mkdir()
+    return layout.root
 
 
 def test_videos_become_flattened_jobs(tmp_path, data_dir):
@@ -72,8 +73,9 @@ def test_videos_become_flattened_jobs(tmp_path, data_dir):
         "patient_001/.DS_Store": "hidden file",
         "patient_001/notes.txt": "not a video",
     }
-    assert (data_dir / "in/patient_001_trial_01/trial_01.mp4").read_bytes() == VIDEO
-    assert not list(data_dir.glob(".ingest_*"))
+    layout = DataDirectory(data_dir)
+    assert (layout.job_inbox("patient_001_trial_01") / "trial_01.mp4").read_bytes() == VIDEO
+    assert not list(data_dir.glob(layout.staging_path("*").name))
 
 
 @pytest.mark.parametrize(
@@ -230,12 +232,14 @@ def test_force_replaces_waiting_jobs(tmp_path, data_dir):
     archive = _zip(tmp_path / "f.zip", {"existing_job.mp4": VIDEO})
     result = ingest_zip(archive, data_dir, force=True)
     assert result.replaced == ("existing_job",)
-    assert sorted(p.name for p in (data_dir / "in/existing_job").iterdir()) == ["existing_job.mp4"]
+    waiting = DataDirectory(data_dir).job_inbox("existing_job")
+    assert sorted(p.name for p in waiting.iterdir()) == ["existing_job.mp4"]
 
 
 def test_completed_jobs_are_never_replaced(tmp_path, data_dir):
-    (data_dir / "out/done").mkdir()
-    (data_dir / "out/done/results.json").write_text("{}")
+    layout = DataDirectory(data_dir)
+    layout.job_output("done").mkdir()
+    layout.results_path("done").write_text("{}")
     with pytest.raises(JobCollisionError, match="already completed"):
         ingest_zip(_zip(tmp_path / "d.zip", {"done.mp4": VIDEO}), data_dir, force=True)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from neuropose.daemon import make_monitor
-from neuropose.schema import JobStatus, JobStatusEntry, StatusFile, io
+from neuropose.schema import DataDirectory, JobStatus, JobStatusEntry, StatusFile, io
 from support.models import running
 
 HOSTILE = "<script>document.title='pwned'</script>"
@@ -21,7 +21,7 @@ HOSTILE = "<script>document.title='pwned'</script>"
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    (tmp_path / "out").mkdir()
+    DataDirectory(tmp_path).outbox.mkdir()
     return tmp_path
 
 
@@ -71,7 +71,7 @@ def _write_status(data_dir: Path) -> None:
     ]
     io.save(
         StatusFile(updated_at=now, daemon_pid=4242, jobs={j.name: j for j in jobs}),
-        data_dir / "out" / "status.json",
+        DataDirectory(data_dir).status_path,
     )
 
 
@@ -110,7 +110,7 @@ def test_missing_and_corrupt_status(data_dir, base_url):
     assert code == 200
     assert "has not run on this data directory" in body.decode()
     assert json.loads(_get(base_url + "/health")[2])["status_file"] == "missing"
-    (data_dir / "out" / "status.json").write_text("{not json")
+    DataDirectory(data_dir).status_path.write_text("{not json")
     code, _, body = _get(base_url + "/")
     assert code == 200
     assert "status file is unreadable" in body.decode()
@@ -139,7 +139,7 @@ def test_a_thousand_jobs(data_dir, base_url):
         )
         for i in range(1000)
     }
-    io.save(StatusFile(jobs=jobs), data_dir / "out" / "status.json")
+    io.save(StatusFile(jobs=jobs), DataDirectory(data_dir).status_path)
     code, _, body = _get(base_url + "/")
     assert code == 200
     assert body.decode().count('<tr class="job">') == 1000

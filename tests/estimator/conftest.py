@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from neuropose.estimator import Estimator, EstimatorOptions, LoadedModel, ModelStore, load_model
+from neuropose.estimator import Estimator, LoadedModel, ModelStore, load_model
+from neuropose.schema import CameraIntrinsics, InferenceOptions
 from support.models import pack
 
 
@@ -30,8 +31,10 @@ def loaded_model(standin_archive: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture
 def make_estimator(loaded_model: LoadedModel):
-    def build(**options: object) -> Estimator:
+    def build(*, intrinsics: CameraIntrinsics | None = None, **options: object) -> Estimator:
+        """Options by flat name (``batch_size=1``), over small and fast test defaults."""
         defaults: dict[str, object] = {"skeleton": "smpl_24", "batch_size": 4, "num_aug": 1}
-        return Estimator(loaded_model, EstimatorOptions(**{**defaults, **options}))  # type: ignore[arg-type]
+        chosen = InferenceOptions().with_overrides({**defaults, **options})
+        return Estimator(loaded_model, chosen, intrinsics=intrinsics)
 
     return build

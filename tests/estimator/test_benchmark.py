@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from neuropose.estimator import (
-    EstimatorOptions,
     compare_to_cpu,
     poses3d_divergence_mm,
     run_benchmark,
@@ -51,12 +50,11 @@ def test_cpu_comparison_in_a_subprocess(tmp_path, standin_archive, make_estimato
 
     model_dir = tmp_path / "models"
     ModelStore(model_dir).import_path(standin_archive, name="standin")
-    options = EstimatorOptions(skeleton="smpl_24", batch_size=4, num_aug=1)
     video = write_video(tmp_path / "v.mp4", 8)
     estimator = make_estimator(batch_size=4)
     result, predictions = run_benchmark(estimator, video, repeats=1)
     comparison = compare_to_cpu(
-        "standin", model_dir, options, video, result, predictions, repeats=1
+        "standin", model_dir, estimator.options, video, result, predictions, repeats=1
     )
     assert comparison.frames_compared == 7  # frame 4 is empty in both
     assert comparison.max_poses3d_divergence_mm == pytest.approx(0.0, abs=1e-3)

@@ -13,7 +13,7 @@ from neuropose.estimator import (
     VideoDecodeError,
     VideoOpenError,
 )
-from neuropose.schema import EstimatorProtocol, io
+from neuropose.schema import CameraIntrinsics, EstimatorProtocol, io
 from support.videos import (
     faststart_mp4,
     ffmpeg,
@@ -62,7 +62,11 @@ def test_moving_square_video(tmp_path, make_estimator):
     assert predictions.metadata.sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
     assert predictions.metadata.width == 160
     assert predictions.metadata.rotation_degrees == 0
-    assert predictions.provenance.parameters.batch_size == 4
+    # Provenance records the options whole, as they ran.
+    recorded = predictions.provenance.parameters
+    assert recorded.batch_size == 4
+    assert (recorded.metrabs.skeleton, recorded.metrabs.num_aug) == ("smpl_24", 1)
+    assert (recorded.model, recorded.device) == ("standin", "/CPU:0")
     assert predictions.provenance.model_name == "standin"
     assert "tensorflow" in predictions.provenance.package_versions
     assert calls == [(4, 22), (8, 22), (12, 22), (16, 22), (20, 22), (22, 22)]
@@ -170,6 +174,18 @@ def test_missing_or_non_video_files(tmp_path, make_estimator, content):
 def test_mjpg_avi_is_read(tmp_path, make_estimator):
     video = write_video(tmp_path / "m.avi", 6, moving_square, codec="MJPG")
     assert make_estimator().process_video(video).predictions.frame_count == 6
+
+
+def test_calibrated_camera_is_used_and_the_options_are_recorded_as_set(tmp_path, make_estimator):
+    camera = CameraIntrinsics(fx=150, fy=140, cx=70, cy=65, source="calibration")
+    video = write_video(tmp_path / "v.mp4", 5)
+    predictions = make_estimator(intrinsics=camera).process_video(video).predictions
+    assert predictions.camera == camera
+    p3 = predictions.poses3d[0, 0]
+    projected = np.stack([p3[:, 0] / p3[:, 2] * 150 + 70, p3[:, 1] / p3[:, 2] * 140 + 65], -1)
+    np.testing.assert_allclose(projected, predictions.poses2d[0, 0], atol=1e-3)
+    # The field of view is recorded as set; camera.source says it built no camera.
+    assert predictions.provenance.parameters.fov_degrees == 55.0
 
 
 def test_unknown_skeleton_lists_valid_ones(make_estimator):

@@ -11,9 +11,11 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neuropose.schema import JobStatus, StatusFile, io
+from support.textbook_dtw import textbook_dtw
 from support.videos import write_video
 
 
@@ -28,6 +30,17 @@ def _neuropose(
         timeout=timeout,
         check=False,
     )
+
+
+def _person_filled(results: Path) -> np.ndarray:
+    """Person 0's 3D poses (mm) of a one-video job, missing frames filled linearly by index."""
+    predictions_path = io.load_job_results(results).videos[0].predictions_path
+    poses = io.load_predictions(results.parent / predictions_path).poses3d[:, 0]
+    flat = poses.reshape(len(poses), -1).astype(np.float64)
+    frames = np.arange(len(flat))
+    seen = np.isfinite(flat).all(axis=1)
+    columns = [np.interp(frames, frames[seen], flat[seen, k]) for k in range(flat.shape[1])]
+    return np.stack(columns, axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +122,15 @@ def test_ingest_watch_status_segment_compare_export_with_serve(tmp_path, standin
     assert io.load_segmentation(tmp_path / "seg.json").source_file_name == "trial_01.mp4.npz"
 
     other = data / "out" / "patient_001_trial_02" / "results.json"
-    compare = _neuropose("compare", str(results), f"{other}#trial_02.mp4", "--json", env=env)
+    compare = _neuropose(
+        "compare", str(results), f"{other}#trial_02.mp4", "--align", "none", "--json", env=env
+    )
     assert compare.returncode == 0, compare.stderr
-    assert json.loads(compare.stdout)["path_length"] >= 30
+    # The square moves, so raw positions differ between the trials; the distance must be the
+    # textbook DTW of person 0 with its missing frames filled (the default nan_policy).
+    expected = textbook_dtw(_person_filled(results), _person_filled(other))
+    assert expected > 0
+    assert json.loads(compare.stdout)["distance"] == pytest.approx(expected, rel=1e-9)
 
     csv_path = tmp_path / "trial.csv"
     export = _neuropose("export", str(results), "--format", "csv", "-o", str(csv_path), env=env)

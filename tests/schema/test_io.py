@@ -99,6 +99,39 @@ def test_npz_wrong_shape_is_named(tmp_path):
         io.load_predictions(path)
 
 
+def _drop_array(path: Path, name: str) -> None:
+    with np.load(path) as archive:
+        members = {key: archive[key] for key in archive.files if key != name}
+    header = json.loads(members["header"].tobytes())
+    del header["arrays"][name]
+    members["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(path, **members)
+
+
+def test_npz_without_a_required_array_is_named(tmp_path):
+    path = tmp_path / "p.npz"
+    io.save_predictions(make_predictions(4, 1, 3, confidence=True), path)
+    _drop_array(path, "joint_confidence")  # optional: the file is still valid
+    assert io.load_predictions(path).joint_confidence is None
+    _drop_array(path, "poses2d")
+    with pytest.raises(SchemaValidationError, match=r"field 'poses2d'.*array missing"):
+        io.load_predictions(path)
+
+
+def test_npz_array_named_like_a_header_field_is_refused(tmp_path):
+    path = tmp_path / "p.npz"
+    io.save_predictions(make_predictions(2, 1, 3), path, compress=False)
+    with np.load(path) as archive:
+        members = {key: archive[key] for key in archive.files}
+    header = json.loads(members["header"].tobytes())
+    header["arrays"]["metadata"] = header["arrays"]["times_s"]
+    members["metadata"] = members["times_s"]
+    members["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    np.savez(path, **members)
+    with pytest.raises(SchemaValidationError, match="names both an array and a header field"):
+        io.load_predictions(path)
+
+
 def test_json_with_nan_for_a_person_names_the_field(tmp_path):
     path = tmp_path / "p.json"
     io.save_predictions(make_predictions(3, 1, 2), path)

@@ -72,7 +72,10 @@ def test_arrays_are_read_only_and_copied():
         (lambda p: {"times_s": p.times_s[::-1]}, "times_s", "goes backwards"),
         (lambda p: {"times_s": np.full(p.frame_count, np.nan)}, "times_s", "NaN"),
         (lambda p: {"boxes": np.array([["a"] * 5] * 3).reshape(3, 1, 5)}, "boxes", "numeric"),
-        (lambda p: {"track_ids": np.full((3, 1), -5)}, "track_ids", "empty slots"),
+        (lambda p: {"track_ids": np.full((3, 1), -5)}, "track_ids", "holds -5; values are >= 0"),
+        (lambda p: {"track_ids": np.full((3, 1), 2**40)}, "track_ids", "outside int32's range"),
+        (lambda p: {"track_ids": np.zeros((3, 1))}, "track_ids", "numeric array (int32)"),
+        (lambda p: {"boxes": p.boxes[:, 0]}, "boxes", "expected 3 dimensions"),
     ],
 )
 def test_inconsistent_arrays_are_named(change, field, message):
@@ -117,3 +120,48 @@ def test_document_with_wrong_joint_count_is_refused():
     document = VideoPredictionsDocument.model_validate(data)
     with pytest.raises(ValueError, match=r"frames\.1\.people\.0\.poses3d"):
         document.to_arrays()
+
+
+def test_an_empty_slot_with_a_track_id_is_refused():
+    predictions = make_predictions(3, [1, 0, 1], 4, tracks=True)
+    tracks = np.array(predictions.track_ids)
+    tracks[1, 0] = 4
+    with pytest.raises(
+        ValidationError, match="empty slot 0 of frame 1 holds values; empty slots hold -1"
+    ):
+        _replace(predictions, track_ids=tracks)
+
+
+def test_untracked_people_have_no_track_id_in_the_frame_view():
+    predictions = make_predictions(2, [2, 1], 3, tracks=True)
+    tracks = np.array(predictions.track_ids)
+    tracks[0, 1] = NO_TRACK
+    frames = _replace(predictions, track_ids=tracks).to_frames()
+    assert [p.track_id for p in frames[0].people] == [0, None]
+
+
+def test_some_people_without_an_optional_array_are_refused():
+    predictions = make_predictions(2, [1, 1], 3, confidence=True)
+    frames = list(predictions.to_frames())
+    person = frames[1].people[0].model_copy(update={"joint_confidence": None})
+    frames[1] = frames[1].model_copy(update={"people": (person,)})
+    with pytest.raises(ValueError, match=r"frames\.1\.people\.0\.joint_confidence: is missing"):
+        VideoPredictions.from_frames(
+            frames,
+            metadata=predictions.metadata,
+            skeleton=predictions.skeleton,
+            camera=predictions.camera,
+            provenance=predictions.provenance,
+        )
+
+
+def test_per_person_values_in_the_frame_view_are_checked():
+    predictions = make_predictions(1, 1, 2)
+    data = predictions.to_document().model_dump(mode="json")
+    data["frames"][0]["people"][0]["box"][0] = "Infinity"
+    with pytest.raises(ValidationError, match="box holds NaN or infinity"):
+        VideoPredictionsDocument.model_validate(data)
+    data = predictions.to_document().model_dump(mode="json")
+    data["frames"][0]["people"][0]["track_id"] = -3
+    with pytest.raises(ValidationError, match="track_id holds -3; values are 0 to 2147483647"):
+        VideoPredictionsDocument.model_validate(data)

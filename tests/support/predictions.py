@@ -10,7 +10,7 @@ import numpy as np
 from neuropose.schema import (
     NO_TRACK,
     CameraIntrinsics,
-    InferenceParameters,
+    InferenceOptions,
     Provenance,
     Skeleton,
     VideoMetadata,
@@ -126,14 +126,8 @@ def make_predictions(
             model_sha256=hashlib.sha256(b"model").hexdigest(),
             package_versions={"neuropose-schema": "0.1.0"},
             created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            parameters=InferenceParameters(
-                skeleton="berkeley_mhad_43",
-                batch_size=8,
-                num_aug=1,
-                detector_threshold=0.3,
-                max_detections=-1,
-                fov_degrees=55,
-                device="/CPU:0",
+            parameters=InferenceOptions().with_overrides(
+                {"model": "metrabs_test", "num_aug": 1, "device": "/CPU:0"}
             ),
         ),
         times_s=t,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neuropose.schema._errors import NeuroPoseError
+from neuropose.schema import NeuroPoseError
 
 __all__ = ["AnalysisError", "MissingPersonError", "ShapeMismatchError", "UnknownJointError"]
 

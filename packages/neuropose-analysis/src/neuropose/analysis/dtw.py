@@ -24,10 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._errors import ShapeMismatchError
-from neuropose.analysis.features import interpolate_gaps
+from neuropose.analysis.resample import interpolate_gaps
 
 __all__ = [
     "DTWResult",
+    "Method",
     "NanPolicy",
     "dtw",
     "dtw_all",
@@ -37,7 +38,9 @@ __all__ = [
 ]
 
 Method = Literal["exact", "fastdtw"]
+"""DTW algorithms: ``"exact"`` (this package's kernel) or ``"fastdtw"`` (the approximation)."""
 NanPolicy = Literal["propagate", "interpolate", "drop"]
+"""What :func:`dtw` does with NaN frames (see its ``nan_policy`` parameter)."""
 
 
 @dataclass(frozen=True, slots=True)

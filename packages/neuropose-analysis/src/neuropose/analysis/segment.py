@@ -16,13 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._errors import AnalysisError
-from neuropose.analysis.features import (
-    find_peaks,
-    interpolate_gaps,
-    joint_angle,
-    joint_indices,
-    person_trajectory,
-)
+from neuropose.analysis.angles import joint_angle
+from neuropose.analysis.resample import interpolate_gaps
+from neuropose.analysis.stats import find_peaks
+from neuropose.analysis.trajectories import joint_indices, person_trajectory
 
 if TYPE_CHECKING:
     from neuropose.schema import Repetition, Segmentation, SegmentationConfig, VideoPredictions

@@ -4,8 +4,6 @@ Commands import the package they need (estimator, daemon, analysis) only when th
 ``neuropose --help`` is instant and a missing package is named with the extra that installs it.
 """
 
-import sys
-
 from neuropose.cli._app import app
 from neuropose.cli._app import main as _main
 
@@ -14,4 +12,6 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console-script entry point: run and exit with the command's code."""
+    import sys
+
     sys.exit(_main())

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -104,7 +103,10 @@ def compare(
     person: Annotated[int, typer.Option(min=0, help="Person slot in both trials.")] = 0,
     align: Annotated[
         str,
-        typer.Option(help="none, root (hips-centred) or scale (centred and body-size normalised)."),
+        typer.Option(
+            help="none, root (each frame centred on its joints' mean) or scale (centred and "
+            "divided by body size)."
+        ),
     ] = "root",
     a_range: Annotated[
         str | None, typer.Option(help="Frames START:END of A (e.g. one repetition).")
@@ -117,43 +119,27 @@ def compare(
 ) -> None:
     """DTW distance between two trials (or parts of them), over whole poses."""
     analysis = require("neuropose.analysis")
-    from neuropose.analysis import features
-    from neuropose.schema import Comparison
 
     if method not in ("exact", "fastdtw"):
         raise typer.BadParameter(f"--method must be exact or fastdtw, not {method!r}")
-    if align not in ("none", "root", "scale"):
-        raise typer.BadParameter(f"--align must be none, root or scale, not {align!r}")
-    trials = []
-    for argument, frames in ((a, a_range), (b, b_range)):
-        predictions, path = load_results(argument)
-        poses = features.person_trajectory(predictions, person)[
-            _frames(frames, predictions.frame_count)
-        ]
-        if align != "none":
-            poses = poses - poses.mean(axis=1, keepdims=True)
-        if align == "scale":
-            poses = poses / features.body_scale(poses)
-        trials.append((poses, path, predictions.skeleton.name))
-    (first, first_path, first_skeleton), (second, second_path, second_skeleton) = trials
-    if first_skeleton != second_skeleton:
-        from neuropose.schema import NeuroPoseError
-
-        raise NeuroPoseError(
-            f"{first_path} uses skeleton {first_skeleton} and {second_path} uses {second_skeleton}"
-        )
-    result = analysis.dtw_all(
-        first, second, method=method, window=window, radius=radius, nan_policy=nan_policy
-    )
-    comparison = Comparison(
-        reference=f"{first_path.name}{'[' + a_range + ']' if a_range else ''}",
-        candidate=f"{second_path.name}{'[' + b_range + ']' if b_range else ''}",
-        method=method,  # type: ignore[arg-type]
-        distance=result.distance,
-        normalized_distance=result.normalized_distance,
-        path_length=len(result.path),
+    if align not in analysis.ALIGNMENTS:
+        choices = ", ".join(analysis.ALIGNMENTS)
+        raise typer.BadParameter(f"--align must be one of {choices}, not {align!r}")
+    reference, reference_path = load_results(a)
+    candidate, candidate_path = load_results(b)
+    comparison = analysis.compare_trials(
+        reference,
+        candidate,
+        person=person,
+        reference_frames=_frames(a_range, reference.frame_count),
+        candidate_frames=_frames(b_range, candidate.frame_count),
+        align=align,
+        method=method,
         window=window,
-        preprocessing=(f"person {person}", f"align {align}", f"nan_policy {nan_policy}"),
+        radius=radius,
+        nan_policy=nan_policy,
+        reference_label=_label(reference_path, a_range),
+        candidate_label=_label(candidate_path, b_range),
     )
     if as_json:
         emit_json(comparison.model_dump(mode="json"))
@@ -163,6 +149,10 @@ def compare(
         f"DTW ({method}) {comparison.reference} vs {comparison.candidate}: {comparison.distance:.1f} {unit} "
         f"over {comparison.path_length} steps ({comparison.normalized_distance:.2f} {unit} per step)"
     )
+
+
+def _label(path: Path, frames: str | None) -> str:
+    return f"{path.name}[{frames}]" if frames else path.name
 
 
 def analyze(
@@ -177,9 +167,8 @@ def analyze(
     as_json: JsonOption = False,
 ) -> None:
     """Summarise joint angles (degrees) over a trial."""
-    require("neuropose.analysis")
-    from neuropose.analysis import features
-    from neuropose.schema import AnalysisReport, JointAngleSummary, io
+    analysis = require("neuropose.analysis")
+    from neuropose.schema import io
 
     triplets = []
     for text in angle:
@@ -190,29 +179,15 @@ def analyze(
             )
         triplets.append(parts)
     predictions, path = load_results(results)
-    angles = features.joint_angles(predictions, triplets, person=person)
-    summaries = []
-    for triplet, values in angles.items():
-        stats = features.summary_statistics(values)
-        summaries.append(
-            JointAngleSummary(
-                joints=triplet,
-                mean_deg=stats["mean"],
-                std_deg=stats["std"],
-                min_deg=stats["min"],
-                max_deg=stats["max"],
-                valid_frames=int(stats["valid"] or 0),
-            )
-        )
-    report = AnalysisReport(
-        source_files=(path.name,), skeleton=predictions.skeleton.name, angles=tuple(summaries)
+    report = analysis.joint_angle_report(
+        predictions, triplets, person=person, source_name=path.name
     )
     if output is not None:
         io.save(report, output)
     if as_json:
         emit_json(report.model_dump(mode="json"))
         return
-    for s in summaries:
+    for s in report.angles:
         if s.mean_deg is None:
             typer.echo(f"{'-'.join(s.joints)}: no valid frame")
         else:
@@ -222,52 +197,12 @@ def analyze(
             )
 
 
-_CSV_COLUMNS = (
-    "frame",
-    "time_s",
-    "person",
-    "track_id",
-    "joint",
-    "x_mm",
-    "y_mm",
-    "z_mm",
-    "u_px",
-    "v_px",
-)
-
-
-def _write_csv(predictions: Any, handle: Any) -> None:
-    writer = csv.writer(handle)
-    writer.writerow(_CSV_COLUMNS)
-    names = predictions.skeleton.joint_names
-    times, tracks = predictions.times_s.tolist(), predictions.track_ids.tolist()
-    p3, p2 = predictions.poses3d, predictions.poses2d
-    for frame, count in enumerate(predictions.people_per_frame.tolist()):
-        for person in range(count):
-            track = tracks[frame][person]
-            rows3, rows2 = p3[frame, person].tolist(), p2[frame, person].tolist()
-            for joint, name in enumerate(names):
-                x, y, z = rows3[joint]
-                u, v = rows2[joint]
-                writer.writerow(
-                    (
-                        frame,
-                        repr(times[frame]),
-                        person,
-                        "" if track < 0 else track,
-                        name,
-                        repr(x),
-                        repr(y),
-                        repr(z),
-                        repr(u),
-                        repr(v),
-                    )
-                )
-
-
 def export(
     results: ResultsArgument,
-    fmt: Annotated[str, typer.Option("--format", help="json, csv (one row per joint) or npz.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="json, csv (one row per frame, person and joint) or npz."),
+    ],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Destination (CSV: default stdout).")
     ] = None,
@@ -279,11 +214,12 @@ def export(
         raise typer.BadParameter(f"--format must be json, csv or npz, not {fmt!r}")
     predictions, path = load_results(results)
     if fmt == "csv":
+        analysis = require("neuropose.analysis")
         if output is None:
-            _write_csv(predictions, sys.stdout)
+            analysis.write_frame_table(predictions, sys.stdout)
             return
         with open(output, "w", newline="") as handle:
-            _write_csv(predictions, handle)
+            analysis.write_frame_table(predictions, handle)
     else:
         target = output or path.with_suffix(f".{fmt}")
         io.save_predictions(predictions, target, format=fmt)  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from neuropose.cli._context import EXIT, Context, MissingExtraError
+from neuropose.cli._context import EXIT, Context, exit_code_for
+from neuropose.schema import NeuroPoseError
 
 __all__ = ["app", "main"]
 
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+"""The ``neuropose`` Typer application; :func:`main` runs it and maps errors to exit codes."""
 
 
 def _versions() -> dict[str, str]:
@@ -87,14 +89,12 @@ def _register() -> None:
 _register()
 
 
-def _is_input_error(error: BaseException) -> bool:
-    from neuropose.schema import NeuroPoseError
-
-    return isinstance(error, NeuroPoseError)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code (see ``EXIT``)."""
+    """Run the command line and return its exit code.
+
+    A command's own ``typer.Exit`` sets the code; any error takes its code from
+    ``EXIT_FOR_ERROR`` (the entry of its nearest class), documented in docs/cli.md.
+    """
     arguments = sys.argv[1:] if argv is None else argv
     verbose = any(
         a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in arguments
@@ -104,29 +104,29 @@ def main(argv: list[str] | None = None) -> int:
         result = command.main(args=arguments, prog_name="neuropose", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
-    except typer.TyperException as error:
-        # Usage errors (unknown option, bad value) carry exit code 2 and print themselves.
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        else:
-            typer.echo(f"error: {error}", err=True)
-        return error.exit_code
-    except (KeyboardInterrupt, typer.Abort):
+    except (KeyboardInterrupt, Exception) as error:
+        code = exit_code_for(type(error))
+        _report(error, code, verbose)
+        return code
+    return result if isinstance(result, int) else EXIT["ok"]
+
+
+def _report(error: BaseException, code: int, verbose: bool) -> None:
+    """Print one line on stderr for ``error`` (and its traceback with ``-v``)."""
+    if code == EXIT["interrupted"]:
         typer.echo("interrupted", err=True)
-        return EXIT["interrupted"]
-    except MissingExtraError as error:
+        return
+    show = getattr(error, "show", None)
+    if isinstance(error, typer.TyperException) and callable(show):
+        # Usage errors print themselves, with the command's usage line.
+        show()
+        return
+    if verbose:
+        traceback.print_exception(error)
+    if isinstance(error, NeuroPoseError):
         typer.echo(f"error: {error}", err=True)
-        return EXIT["missing_package"]
-    except Exception as error:
-        if verbose:
-            traceback.print_exc()
-        if _is_input_error(error):
-            typer.echo(f"error: {error}", err=True)
-            return EXIT["input"]
+    else:
         typer.echo(
             f"error: unexpected {type(error).__name__}: {error} (run with -v for the traceback)",
             err=True,
         )
-        return EXIT["failure"]
-    return result if isinstance(result, int) else EXIT["ok"]

@@ -1,4 +1,4 @@
-"""What every command shares: global options, lazily loaded settings, exit codes, errors."""
+"""What every command shares: global options, lazily loaded settings, exit codes."""
 
 from __future__ import annotations
 
@@ -12,10 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from neuropose.cli._errors import MissingExtraError
+from neuropose.schema import NeuroPoseError
+
 if TYPE_CHECKING:
     from neuropose.schema import Settings
 
-__all__ = ["EXIT", "Context", "MissingExtraError", "emit_json", "require"]
+__all__ = [
+    "EXIT",
+    "EXIT_FOR_ERROR",
+    "Context",
+    "MissingExtraError",
+    "emit_json",
+    "exit_code_for",
+    "require",
+]
 
 EXIT = {
     "ok": 0,
@@ -27,6 +38,16 @@ EXIT = {
 }
 """Exit codes of the ``neuropose`` command, documented in docs/cli.md."""
 
+EXIT_FOR_ERROR: dict[type[BaseException], int] = {
+    BaseException: EXIT["failure"],  # unforeseen: a bug or an environment fault
+    NeuroPoseError: EXIT["input"],  # every deliberate error names the file, value or model
+    MissingExtraError: EXIT["missing_package"],
+    typer.TyperException: EXIT["usage"],  # typer's parsing errors: unknown option, bad value
+    typer.Abort: EXIT["interrupted"],
+    KeyboardInterrupt: EXIT["interrupted"],
+}
+"""The exit code of each error class; an error takes the entry of its nearest class (MRO)."""
+
 _EXTRAS = {
     "neuropose.estimator": "estimator",
     "neuropose.daemon": "daemon",
@@ -34,8 +55,9 @@ _EXTRAS = {
 }
 
 
-class MissingExtraError(Exception):
-    """The package a command needs is not installed."""
+def exit_code_for(error: type[BaseException]) -> int:
+    """Return the exit code of an error class: the entry of its nearest class in ``EXIT_FOR_ERROR``."""
+    return next(EXIT_FOR_ERROR[kind] for kind in error.__mro__ if kind in EXIT_FOR_ERROR)
 
 
 def require(module: str) -> ModuleType:
@@ -63,7 +85,12 @@ class Context:
     _settings: Settings | None = None
 
     def settings(self, **overrides: Any) -> Settings:
-        """Load settings from ``--config``, ``NEUROPOSE_*`` variables and command-line overrides."""
+        """Load settings from ``--config``, ``NEUROPOSE_*`` variables and command-line overrides.
+
+        Overrides are named like settings (``data_dir``) or by an inference option's flat name
+        (``batch_size``, as :func:`~neuropose.cli._inference_flags.inference_flags` hands them
+        over); ``None`` values are ignored.
+        """
         from neuropose.schema import Settings
 
         if self._settings is None or overrides:

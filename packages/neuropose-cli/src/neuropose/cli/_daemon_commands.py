@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from neuropose.cli._context import EXIT, emit_json, get, require
 from neuropose.cli._estimator_commands import LazyEstimator
+from neuropose.cli._inference_flags import inference_flags
 
 __all__ = ["register"]
 
@@ -22,15 +23,16 @@ def watch(
         bool, typer.Option("--once", help="Process what is waiting in in/, then exit.")
     ] = False,
     data_dir: DataDirOption = None,
+    inference: dict[str, Any] | None = None,
 ) -> None:
     """Run the daemon on the data directory: jobs in in/, results in out/, status in out/status.json."""
     context = get(ctx)
-    settings = context.settings(data_dir=data_dir)
+    settings = context.settings(data_dir=data_dir, **(inference or {}))
     daemon = require("neuropose.daemon")
     interfacer = daemon.Interfacer(settings, LazyEstimator(context, settings))
     interfacer.install_signal_handlers()
     context.say(
-        f"watching {settings.data_dir / 'in'} (Ctrl-C finishes the current job, twice stops at once)"
+        f"watching {interfacer.layout.inbox} (Ctrl-C finishes the current job, twice stops at once)"
     )
     processed = interfacer.run(once=once)
     failed = sorted(
@@ -101,10 +103,10 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Print every job of out/status.json."""
-    from neuropose.schema import io
+    from neuropose.schema import DataDirectory, io
 
     settings = get(ctx).settings(data_dir=data_dir)
-    path = settings.data_dir / "out" / "status.json"
+    path = DataDirectory(settings.data_dir).status_path
     if not path.exists():
         if as_json:
             emit_json({"jobs": {}, "note": f"no status file at {path}"})
@@ -126,7 +128,7 @@ def status(
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the application."""
-    app.command()(watch)
+    app.command()(inference_flags(watch))
     app.command()(serve)
     app.command()(ingest)
     app.command()(status)

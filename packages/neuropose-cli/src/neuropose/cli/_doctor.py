@@ -55,7 +55,7 @@ def _packages() -> str:
 def _tensorflow() -> str:
     import tensorflow as tf
 
-    from neuropose.estimator._runtime import metal_status
+    from neuropose.estimator import metal_status
 
     devices = ", ".join(d.name for d in tf.config.list_logical_devices()) or "none"
     metal, metal_version = metal_status()
@@ -98,9 +98,9 @@ def _self_test() -> str:
     import cv2
     import numpy as np
 
-    from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+    from neuropose.estimator import Estimator, ModelStore, load_model
     from neuropose.estimator.standin import build_standin_model
-    from neuropose.schema import io
+    from neuropose.schema import InferenceOptions, io
 
     with tempfile.TemporaryDirectory(prefix="neuropose-doctor-") as scratch:
         folder = Path(scratch)
@@ -112,9 +112,10 @@ def _self_test() -> str:
             frame[40:56, 10 + 3 * index : 26 + 3 * index] = 255
             writer.write(frame)
         writer.release()
-        result = Estimator(
-            model, EstimatorOptions(skeleton="smpl_24", batch_size=4, num_aug=1)
-        ).process_video(video)
+        options = InferenceOptions().with_overrides(
+            {"skeleton": "smpl_24", "batch_size": 4, "num_aug": 1}
+        )
+        result = Estimator(model, options).process_video(video)
         io.save_predictions(result.predictions, folder / "p.npz")
         loaded = io.load_predictions(folder / "p.npz")
         if loaded.frame_count != 12 or loaded.people_per_frame.tolist() != [1] * 12:
@@ -152,7 +153,10 @@ def doctor(
     else:
         checks.append(_check("tensorflow", _tensorflow))
         checks.append(
-            _check("model cache", lambda: _model_cache(settings.model_dir, settings.model))
+            _check(
+                "model cache",
+                lambda: _model_cache(settings.model_dir, settings.inference.model),
+            )
         )
         checks.append(_check("pipeline self-test", _self_test))
     if as_json:

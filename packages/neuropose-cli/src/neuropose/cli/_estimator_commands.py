@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from neuropose.cli._context import EXIT, Context, emit_json, get, require
+from neuropose.cli._inference_flags import inference_flags
 from neuropose.cli._progress import ProgressBar
 
 if TYPE_CHECKING:
@@ -16,24 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LazyEstimator", "build_estimator", "register"]
 
-ModelOption = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        help="Variant name (metrabs_l), cached name, or path to a SavedModel folder or .tar.gz.",
-    ),
-]
-SkeletonOption = Annotated[
-    str | None, typer.Option(help="MeTRAbs skeleton, e.g. berkeley_mhad_43, smpl_24.")
-]
-BatchOption = Annotated[
-    int | None, typer.Option("--batch-size", min=1, help="Frames per model call.")
-]
-AugOption = Annotated[
-    int | None,
-    typer.Option("--num-aug", min=1, help="Test-time augmentations (cost grows with it)."),
-]
-DeviceOption = Annotated[str | None, typer.Option(help="TensorFlow device, e.g. /CPU:0 or /GPU:0.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
@@ -42,18 +25,9 @@ def build_estimator(context: Context, settings: Settings) -> Estimator:
     estimator = require("neuropose.estimator")
     store = estimator.ModelStore(settings.model_dir)
     with ProgressBar("downloading model", quiet=context.verbosity < 0) as bar:
-        model = estimator.load_model(settings.model, store, progress=bar.callback)
-    options = estimator.EstimatorOptions(
-        skeleton=settings.skeleton,
-        batch_size=settings.batch_size,
-        num_aug=settings.num_aug,
-        fov_degrees=settings.fov_degrees,
-        detector_threshold=settings.detector_threshold,
-        max_detections=settings.max_detections,
-        device=settings.device,
-    )
+        model = estimator.load_model(settings.inference.model, store, progress=bar.callback)
     context.say(f"model {model.name} loaded in {model.load_time_s:.1f} s")
-    return estimator.Estimator(model, options)
+    return estimator.Estimator(model, settings.inference)
 
 
 class LazyEstimator:
@@ -71,22 +45,6 @@ class LazyEstimator:
         return self._estimator.process_video(video, progress=progress)
 
 
-def _overrides(
-    model: str | None,
-    skeleton: str | None,
-    batch_size: int | None,
-    num_aug: int | None,
-    device: str | None,
-) -> dict[str, Any]:
-    return {
-        "model": model,
-        "skeleton": skeleton,
-        "batch_size": batch_size,
-        "num_aug": num_aug,
-        "device": device,
-    }
-
-
 def process(
     ctx: typer.Context,
     videos: Annotated[list[Path], typer.Argument(help="Video files.")],
@@ -94,18 +52,14 @@ def process(
         Path, typer.Option("--output", "-o", help="Folder for the predictions files.")
     ] = Path(),
     fmt: Annotated[str, typer.Option("--format", help="npz (compact, fast) or json.")] = "npz",
-    model: ModelOption = None,
-    skeleton: SkeletonOption = None,
-    batch_size: BatchOption = None,
-    num_aug: AugOption = None,
-    device: DeviceOption = None,
     as_json: JsonOption = False,
+    inference: dict[str, Any] | None = None,
 ) -> None:
     """Estimate 3D poses in videos, without the daemon; one predictions file per video."""
     if fmt not in ("npz", "json"):
         raise typer.BadParameter(f"--format must be npz or json, not {fmt!r}")
     context = get(ctx)
-    settings = context.settings(**_overrides(model, skeleton, batch_size, num_aug, device))
+    settings = context.settings(**(inference or {}))
     from neuropose.schema import NeuroPoseError, io
 
     missing = [str(v) for v in videos if not v.is_file()]
@@ -152,16 +106,12 @@ def benchmark(
     compare_cpu: Annotated[
         bool, typer.Option("--compare-cpu", help="Also run on the CPU only and compare.")
     ] = False,
-    model: ModelOption = None,
-    skeleton: SkeletonOption = None,
-    batch_size: BatchOption = None,
-    num_aug: AugOption = None,
-    device: DeviceOption = None,
     as_json: JsonOption = False,
+    inference: dict[str, Any] | None = None,
 ) -> None:
     """Measure inference speed and memory over several passes of one video."""
     context = get(ctx)
-    settings = context.settings(**_overrides(model, skeleton, batch_size, num_aug, device))
+    settings = context.settings(**(inference or {}))
     estimator_package = require("neuropose.estimator")
     from neuropose.schema import BenchmarkResult
 
@@ -171,12 +121,13 @@ def benchmark(
     if compare_cpu:
         context.say("running the same benchmark on the CPU only ...")
         comparison = estimator_package.compare_to_cpu(
-            settings.model,
+            settings.inference.model,
             settings.model_dir,
             estimator.options,
             video,
             result,
             predictions,
+            intrinsics=estimator.intrinsics,
             repeats=repeats,
         )
         result = BenchmarkResult.model_validate(
@@ -319,6 +270,6 @@ def model_remove(
 
 def register(app: typer.Typer) -> None:
     """Add these commands to the application."""
-    app.command()(process)
-    app.command()(benchmark)
+    app.command()(inference_flags(process))
+    app.command()(inference_flags(benchmark))
     app.add_typer(model_app, name="model")

@@ -25,9 +25,11 @@ def load_results(argument: str) -> tuple[VideoPredictions, Path]:
     Raises
     ------
     NeuroPoseError
-        When the file is missing or invalid, or the job has several videos and none was chosen.
+        When the file is missing or invalid (a :mod:`neuropose.schema` error), or
+        :class:`VideoChoiceError` when the job has several videos and none was chosen.
     """
-    from neuropose.schema import NeuroPoseError, io
+    from neuropose.cli._errors import VideoChoiceError
+    from neuropose.schema import io
 
     path_text, _, video = argument.partition("#")
     path = Path(path_text)
@@ -41,7 +43,7 @@ def load_results(argument: str) -> tuple[VideoPredictions, Path]:
                 if not video
                 else f"{path} has no video {video!r}; it lists: {', '.join(names)}"
             )
-            raise NeuroPoseError(msg)
+            raise VideoChoiceError(msg)
         target = path.parent / chosen[0].predictions_path
         return io.load_predictions(target), target
     return io.load_predictions(path), path

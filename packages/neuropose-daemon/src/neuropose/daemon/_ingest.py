@@ -18,65 +18,20 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from neuropose.daemon._errors import DaemonError
-from neuropose.schema import VIDEO_EXTENSIONS
+from neuropose.daemon._errors import (
+    ArchiveTooLargeError,
+    CorruptArchiveError,
+    EmptyArchiveError,
+    EncryptedMemberError,
+    InsufficientSpaceError,
+    JobCollisionError,
+    SuspiciousCompressionError,
+    TooManyMembersError,
+    UnsafeMemberError,
+)
+from neuropose.schema import VIDEO_EXTENSIONS, DataDirectory
 
-__all__ = [
-    "ArchiveTooLargeError",
-    "CorruptArchiveError",
-    "EmptyArchiveError",
-    "EncryptedMemberError",
-    "IngestError",
-    "IngestLimits",
-    "IngestResult",
-    "InsufficientSpaceError",
-    "JobCollisionError",
-    "SuspiciousCompressionError",
-    "TooManyMembersError",
-    "UnsafeMemberError",
-    "ingest_zip",
-    "job_name_for",
-]
-
-
-class IngestError(DaemonError):
-    """A zip was rejected; nothing was written."""
-
-
-class CorruptArchiveError(IngestError):
-    """The file is not a readable zip, or a member's data does not match its header."""
-
-
-class UnsafeMemberError(IngestError):
-    """A member path is absolute, climbs out with ``..``, is a link, or has control characters."""
-
-
-class EncryptedMemberError(IngestError):
-    """A member is encrypted."""
-
-
-class EmptyArchiveError(IngestError):
-    """The archive holds no video."""
-
-
-class TooManyMembersError(IngestError):
-    """The archive has more entries than allowed."""
-
-
-class ArchiveTooLargeError(IngestError):
-    """The declared uncompressed size is over the limit."""
-
-
-class SuspiciousCompressionError(IngestError):
-    """A video member compresses far better than video ever does (a zip bomb)."""
-
-
-class JobCollisionError(IngestError):
-    """Job names collide inside the archive or with existing jobs; lists every name."""
-
-
-class InsufficientSpaceError(IngestError):
-    """The data directory's disk cannot hold the extracted videos."""
+__all__ = ["IngestLimits", "IngestResult", "ingest_zip", "job_name_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +149,7 @@ def _plan(archive: zipfile.ZipFile, source: Path, limits: IngestLimits) -> _Plan
     return _Plan(videos, skipped, total)
 
 
-def _names(plan: _Plan, inbox: Path, outbox: Path, force: bool) -> tuple[dict[str, str], list[str]]:
+def _names(plan: _Plan, layout: DataDirectory, force: bool) -> tuple[dict[str, str], list[str]]:
     by_name: dict[str, list[str]] = {}
     for member in plan.videos:
         by_name.setdefault(job_name_for(member), []).append(member)
@@ -203,11 +158,11 @@ def _names(plan: _Plan, inbox: Path, outbox: Path, force: bool) -> tuple[dict[st
         for name, members in sorted(by_name.items())
         if len(members) > 1
     ]
-    existing = sorted(name for name in by_name if (inbox / name).exists())
-    finished = sorted(name for name in by_name if (outbox / name / "results.json").exists())
+    existing = sorted(name for name in by_name if layout.job_inbox(name).exists())
+    finished = sorted(name for name in by_name if layout.results_path(name).exists())
     if not force:
-        problems += [f"{name} (already waiting in in/)" for name in existing]
-    problems += [f"{name} (already completed in out/)" for name in finished]
+        problems += [f"{name} (already waiting in {layout.inbox.name}/)" for name in existing]
+    problems += [f"{name} (already completed in {layout.outbox.name}/)" for name in finished]
     if problems:
         advice = "rename the files in the archive" + (
             "" if force else ", or use force to replace waiting jobs"
@@ -270,17 +225,18 @@ def ingest_zip(
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
         raise CorruptArchiveError(f"{source} is not a readable zip archive ({error})") from None
-    inbox, outbox = data_dir / "in", data_dir / "out"
+    layout = DataDirectory(data_dir)
+    inbox = layout.inbox
     with archive:
         plan = _plan(archive, source, limits)
-        jobs, replaced = _names(plan, inbox, outbox, force)
+        jobs, replaced = _names(plan, layout, force)
         data_dir.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(data_dir).free
         if plan.total_bytes > free:
             raise InsufficientSpaceError(
                 f"{source} needs {plan.total_bytes} bytes but {data_dir} has {free} free"
             )
-        staging = data_dir / f".ingest_{uuid.uuid4().hex}"
+        staging = layout.staging_path(uuid.uuid4().hex)
         created_inbox = not inbox.exists()
         placed: list[str] = []
         moved_aside: list[str] = []
@@ -294,17 +250,17 @@ def ingest_zip(
             aside = staging / "replaced"
             aside.mkdir()
             for name in replaced:
-                (inbox / name).rename(aside / name)
+                layout.job_inbox(name).rename(aside / name)
                 moved_aside.append(name)
             for name in jobs:
-                (staging / "jobs" / name).rename(inbox / name)
+                (staging / "jobs" / name).rename(layout.job_inbox(name))
                 placed.append(name)
         except BaseException:
             # Undo in reverse: take placed jobs back out, return replaced ones.
             for name in reversed(placed):
-                (inbox / name).rename(staging / "jobs" / name)
+                layout.job_inbox(name).rename(staging / "jobs" / name)
             for name in reversed(moved_aside):
-                (staging / "replaced" / name).rename(inbox / name)
+                (staging / "replaced" / name).rename(layout.job_inbox(name))
             if created_inbox and inbox.exists() and not any(inbox.iterdir()):
                 inbox.rmdir()
             shutil.rmtree(staging, ignore_errors=True)

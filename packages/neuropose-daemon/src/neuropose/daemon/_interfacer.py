@@ -13,11 +13,12 @@ from types import FrameType
 
 from neuropose.daemon._discovery import JobFolder, JobScanner
 from neuropose.daemon._errors import InterruptedJobError, JobNameConflictError, NoVideosError
-from neuropose.daemon._layout import DataDirectory, move_to_unique
 from neuropose.daemon._lock import DaemonLock
+from neuropose.daemon._moves import move_to_unique
 from neuropose.daemon._status import StatusKeeper, utc_now
 from neuropose.schema import (
     VIDEO_EXTENSIONS,
+    DataDirectory,
     EstimatorProtocol,
     JobResults,
     JobStatus,
@@ -30,11 +31,6 @@ from neuropose.schema import (
 __all__ = ["Interfacer"]
 
 log = logging.getLogger(__name__)
-
-_INTERRUPTED = (
-    "the daemon stopped while this job was running (signal, crash, kill or power loss); "
-    "move its folder from failed/ back to in/ to run it again"
-)
 
 
 class Interfacer:
@@ -147,11 +143,16 @@ class Interfacer:
         """
         for name, entry in list(self.status.jobs.items()):
             finished = self._results_complete(name)
-            stranded = (self.layout.inbox / name).is_dir()
+            stranded = self.layout.job_inbox(name).is_dir()
             if finished and (entry.status == JobStatus.PROCESSING or stranded):
                 self._finish_completed(name)
             elif entry.status == JobStatus.PROCESSING:
-                self._fail(name, InterruptedJobError(_INTERRUPTED))
+                msg = (
+                    "the daemon stopped while this job was running (signal, crash, kill or power "
+                    f"loss); move its folder from {self.layout.failed.name}/ back to "
+                    f"{self.layout.inbox.name}/ to run it again"
+                )
+                self._fail(name, InterruptedJobError(msg))
 
     def _results_complete(self, name: str) -> bool:
         path = self.layout.results_path(name)
@@ -195,7 +196,10 @@ class Interfacer:
                 ignored_files=job.ignored,
             )
             if self._results_complete(name) or self.layout.completed_inputs(name).exists():
-                msg = f"out/{name} already holds a finished job of that name; rename the folder and put it back in in/"
+                msg = (
+                    f"{self.layout.relative(self.layout.job_output(name))} already holds a finished "
+                    f"job of that name; rename the folder and put it back in {self.layout.inbox.name}/"
+                )
                 raise JobNameConflictError(msg)
             if not job.videos:
                 accepted = ", ".join(sorted(VIDEO_EXTENSIONS))
@@ -213,8 +217,7 @@ class Interfacer:
 
     def _run_videos(self, job: JobFolder) -> None:
         name = job.name
-        out = self.layout.outbox / name
-        out.mkdir(parents=True, exist_ok=True)
+        self.layout.job_output(name).mkdir(parents=True, exist_ok=True)
         started = utc_now()
         results: list[VideoResult] = []
         total = len(job.videos)
@@ -243,7 +246,7 @@ class Interfacer:
                 )
 
             outcome = self.estimator.process_video(video, progress=progress)
-            target = out / f"{video.name}.npz"
+            target = self.layout.predictions_path(name, video.name)
             io.save_predictions(outcome.predictions, target)
             results.append(
                 VideoResult(
@@ -265,10 +268,10 @@ class Interfacer:
         io.save(document, self.layout.results_path(name))
 
     def _finish_completed(self, name: str) -> None:
-        source = self.layout.inbox / name
+        source = self.layout.job_inbox(name)
         inputs = self.layout.completed_inputs(name)
         if source.is_dir() and not inputs.exists():
-            move_to_unique(source, inputs.parent, inputs.name)
+            move_to_unique(source, inputs)
         self.status.set(
             name,
             status=JobStatus.COMPLETED,
@@ -281,14 +284,15 @@ class Interfacer:
         log.info("job %s completed", name)
 
     def _fail(self, name: str, error: BaseException) -> None:
-        source = self.layout.inbox / name
+        source = self.layout.job_inbox(name)
         inputs_path = None
         if source.is_dir():
             try:
-                inputs_path = self.layout.relative(move_to_unique(source, self.layout.failed, name))
+                moved = move_to_unique(source, self.layout.failed_inputs(name))
+                inputs_path = self.layout.relative(moved)
             except OSError as move_error:
                 # The inputs stay where they are; do not pick the job up again in this run.
-                log.error("could not move %s to failed/: %s", source, move_error)
+                log.error("could not move %s to %s: %s", source, self.layout.failed, move_error)
                 self._stuck.add(name)
                 inputs_path = self.layout.relative(source)
         self.status.set(

@@ -14,11 +14,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from neuropose.daemon._page import render_page
-from neuropose.schema import CorruptFileError, NeuroPoseError, StatusFile, io
+from neuropose.schema import CorruptFileError, DataDirectory, NeuroPoseError, StatusFile, io
 
 __all__ = ["make_monitor", "serve_monitor"]
 
 log = logging.getLogger(__name__)
+
+# The URL of the raw status document: an HTTP interface of its own (docs/cli.md), so it does not
+# follow the file's name if the data directory's layout ever changes.
+_STATUS_ROUTE = "/status.json"
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -72,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/":
             page = render_page(status, problem, now=now, stale_after_s=server.stale_after_s)
             self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8", head=head)
-        elif url.path == "/status.json":
+        elif url.path == _STATUS_ROUTE:
             if status is None:
                 self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": problem}, head=head)
                 return
@@ -101,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(
                 HTTPStatus.NOT_FOUND,
-                {"error": "not found; try /, /status.json or /health"},
+                {"error": f"not found; try /, {_STATUS_ROUTE} or /health"},
                 head=head,
             )
 
@@ -158,7 +162,8 @@ def make_monitor(
             "with an SSH tunnel",
             host,
         )
-    return _MonitorServer((host, port), Path(data_dir) / "out" / "status.json", stale_after_s)
+    status_path = DataDirectory(Path(data_dir)).status_path
+    return _MonitorServer((host, port), status_path, stale_after_s)
 
 
 def serve_monitor(

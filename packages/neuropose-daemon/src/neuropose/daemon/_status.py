@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from neuropose.daemon._layout import DataDirectory
 from neuropose.schema import (
+    DataDirectory,
     JobStatus,
     JobStatusEntry,
     NeuroPoseError,
@@ -60,10 +60,10 @@ class StatusKeeper:
                 return notes
             except NeuroPoseError as error:
                 stamp = self._clock().strftime("%Y%m%dT%H%M%S")
-                aside = path.with_name(f"status.json.corrupt-{stamp}")
+                aside = self.layout.corrupt_status_path(stamp)
                 os.replace(path, aside)
                 notes.append(
-                    f"status.json was unreadable ({error}); kept it as {aside.name} and rebuilt it"
+                    f"{path.name} was unreadable ({error}); kept it as {aside.name} and rebuilt it"
                 )
         self.jobs = self._rebuild()
         if self.jobs:
@@ -77,7 +77,7 @@ class StatusKeeper:
         now = self._clock()
         if self.layout.outbox.is_dir():
             for folder in sorted(p for p in self.layout.outbox.iterdir() if p.is_dir()):
-                results = folder / "results.json"
+                results = self.layout.results_path(folder.name)
                 if results.is_file():
                     jobs[folder.name] = JobStatusEntry(
                         name=folder.name,
@@ -94,7 +94,7 @@ class StatusKeeper:
                     JobStatusEntry(
                         name=folder.name,
                         status=JobStatus.FAILED,
-                        error="unknown: status was rebuilt after status.json was lost",
+                        error=f"unknown: status was rebuilt after {self.layout.status_path.name} was lost",
                         inputs_path=self.layout.relative(folder),
                         last_update=now,
                     ),

@@ -7,9 +7,11 @@ this package is cheap.
 
 Examples
 --------
->>> from neuropose.estimator import Estimator, EstimatorOptions, ModelStore, load_model
+>>> from neuropose.estimator import Estimator, ModelStore, load_model
+>>> from neuropose.schema import InferenceOptions
 >>> store = ModelStore(settings.model_dir)                                   # doctest: +SKIP
->>> estimator = Estimator(load_model("metrabs_l", store), EstimatorOptions(batch_size=8))
+>>> options = InferenceOptions().with_overrides({"batch_size": 8, "num_aug": 2})
+>>> estimator = Estimator(load_model("metrabs_l", store), options)          # doctest: +SKIP
 >>> result = estimator.process_video(Path("trial.mp4"))                     # doctest: +SKIP
 """
 
@@ -22,29 +24,37 @@ from neuropose.estimator._benchmark import (
 from neuropose.estimator._camera import intrinsics_from_fov
 from neuropose.estimator._download import DownloadProgress
 from neuropose.estimator._errors import (
+    BackendUnavailableError,
+    CorruptBundleError,
     EstimatorError,
+    EstimatorOptionError,
     ModelDownloadError,
     ModelIntegrityError,
     ModelInterfaceError,
     ModelNotFoundError,
+    NotAPoseModelError,
     UnknownSkeletonError,
     VideoDecodeError,
     VideoOpenError,
 )
-from neuropose.estimator._inference import Estimator, EstimatorOptions
+from neuropose.estimator._inference import Estimator
 from neuropose.estimator._loader import LoadedModel, load_model
 from neuropose.estimator._registry import DEFAULT_MODEL, MODEL_VARIANTS, ModelVariant
+from neuropose.estimator._runtime import metal_status
+from neuropose.estimator._sample_clip import sample_clip
 from neuropose.estimator._store import CachedModel, ModelStore
 from neuropose.estimator._video import FrameReader, VideoInfo
 
 __all__ = [
     "DEFAULT_MODEL",
     "MODEL_VARIANTS",
+    "BackendUnavailableError",
     "CachedModel",
+    "CorruptBundleError",
     "DownloadProgress",
     "Estimator",
     "EstimatorError",
-    "EstimatorOptions",
+    "EstimatorOptionError",
     "FrameReader",
     "LoadedModel",
     "ModelDownloadError",
@@ -53,6 +63,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelStore",
     "ModelVariant",
+    "NotAPoseModelError",
     "UnknownSkeletonError",
     "VideoDecodeError",
     "VideoInfo",
@@ -61,6 +72,8 @@ __all__ = [
     "compare_to_cpu",
     "intrinsics_from_fov",
     "load_model",
+    "metal_status",
     "poses3d_divergence_mm",
     "run_benchmark",
+    "sample_clip",
 ]

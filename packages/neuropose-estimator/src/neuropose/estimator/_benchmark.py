@@ -8,17 +8,18 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from neuropose.estimator._errors import EstimatorError
-from neuropose.estimator._inference import Estimator, EstimatorOptions
+from neuropose.estimator._inference import Estimator
 from neuropose.schema import (
     BenchmarkAggregate,
     BenchmarkResult,
+    CameraIntrinsics,
     CpuComparison,
+    InferenceOptions,
     PerformanceMetrics,
     VideoPredictions,
     io,
@@ -99,17 +100,36 @@ def poses3d_divergence_mm(a: VideoPredictions, b: VideoPredictions) -> tuple[flo
 def compare_to_cpu(
     model_source: str,
     model_dir: Path,
-    options: EstimatorOptions,
+    options: InferenceOptions,
     video: Path,
     accelerated: BenchmarkResult,
     accelerated_predictions: VideoPredictions,
     *,
+    intrinsics: CameraIntrinsics | None = None,
     repeats: int = 3,
 ) -> CpuComparison:
     """Benchmark the same video and options on the CPU in a subprocess and compare.
 
     The subprocess hides GPUs before TensorFlow starts (``CUDA_VISIBLE_DEVICES=-1`` and
     ``tf.config.set_visible_devices([], "GPU")``), so Metal and CUDA are both out of the way.
+
+    Parameters
+    ----------
+    model_source
+        What :func:`~neuropose.estimator.load_model` loads in the subprocess (a cached name or
+        a path); it is not downloaded there.
+    model_dir
+        Model cache directory.
+    options
+        The accelerated run's options; the CPU run uses them with ``device="/CPU:0"``.
+    video
+        The benchmarked video.
+    accelerated, accelerated_predictions
+        The accelerated run's result and predictions, to compare against.
+    intrinsics
+        The calibrated camera the accelerated run used, if any.
+    repeats
+        Measured passes of the CPU run.
 
     Raises
     ------
@@ -120,8 +140,8 @@ def compare_to_cpu(
         request = {
             "model": model_source,
             "model_dir": str(model_dir),
-            "options": {**asdict(options), "device": "/CPU:0", "intrinsics": None},
-            "intrinsics": options.intrinsics.model_dump() if options.intrinsics else None,
+            "options": {**options.model_dump(mode="json"), "device": "/CPU:0"},
+            "intrinsics": intrinsics.model_dump(mode="json") if intrinsics else None,
             "video": str(video),
             "repeats": repeats,
             "out": scratch,

@@ -15,24 +15,22 @@ def main(argument: str) -> None:
     tf.config.set_visible_devices([], "GPU")
 
     from neuropose.estimator._benchmark import run_benchmark
-    from neuropose.estimator._inference import Estimator, EstimatorOptions
+    from neuropose.estimator._inference import Estimator
     from neuropose.estimator._loader import load_model
     from neuropose.estimator._store import ModelStore
-    from neuropose.schema import CameraIntrinsics, io
+    from neuropose.schema import CameraIntrinsics, InferenceOptions, io
 
     request = json.loads(argument)
-    intrinsics = request["intrinsics"]
-    options = EstimatorOptions(
-        **{
-            **request["options"],
-            "intrinsics": CameraIntrinsics(**intrinsics) if intrinsics else None,
-        }
-    )
+    camera = request["intrinsics"]
+    options = InferenceOptions.model_validate(request["options"])
+    intrinsics = CameraIntrinsics.model_validate(camera) if camera else None
     model = load_model(
         request["model"], ModelStore(Path(request["model_dir"])), allow_download=False
     )
     result, predictions = run_benchmark(
-        Estimator(model, options), Path(request["video"]), repeats=request["repeats"]
+        Estimator(model, options, intrinsics=intrinsics),
+        Path(request["video"]),
+        repeats=request["repeats"],
     )
     out = Path(request["out"])
     io.save(result, out / "benchmark.json")

@@ -5,11 +5,15 @@ from __future__ import annotations
 from neuropose.schema import NeuroPoseError
 
 __all__ = [
+    "BackendUnavailableError",
+    "CorruptBundleError",
     "EstimatorError",
+    "EstimatorOptionError",
     "ModelDownloadError",
     "ModelIntegrityError",
     "ModelInterfaceError",
     "ModelNotFoundError",
+    "NotAPoseModelError",
     "UnknownSkeletonError",
     "VideoDecodeError",
     "VideoOpenError",
@@ -34,6 +38,22 @@ class ModelIntegrityError(EstimatorError):
 
 class ModelInterfaceError(EstimatorError):
     """A loaded SavedModel lacks the MeTRAbs interface (wrong artefact)."""
+
+
+class CorruptBundleError(ModelInterfaceError):
+    """A MediaPipe Tasks bundle (``.task``) is not a readable zip of the expected models."""
+
+
+class NotAPoseModelError(ModelInterfaceError):
+    """A TFLite model (alone, or inside a bundle) is not a BlazePose detector or landmarker."""
+
+
+class BackendUnavailableError(EstimatorError):
+    """An optional backend's packages are not installed (the message names the extra)."""
+
+
+class EstimatorOptionError(EstimatorError, ValueError):
+    """An inference option is out of range (for example ``num_poses`` below 1)."""
 
 
 class UnknownSkeletonError(EstimatorError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from neuropose.estimator._runtime import PeakMemory, metal_status, package_versi
 from neuropose.estimator._video import FrameReader, VideoInfo
 from neuropose.schema import (
     CameraIntrinsics,
-    InferenceParameters,
+    InferenceOptions,
     PerformanceMetrics,
     ProcessVideoResult,
     ProgressCallback,
@@ -30,52 +29,7 @@ from neuropose.schema import (
     VideoPredictions,
 )
 
-__all__ = ["Estimator", "EstimatorOptions"]
-
-
-@dataclass(frozen=True, slots=True)
-class EstimatorOptions:
-    """How to run the model.
-
-    Attributes
-    ----------
-    skeleton
-        MeTRAbs skeleton to report (must be one the model has).
-    batch_size
-        Frames per model call. Every call has this many frames (the last batch is padded) so
-        the graph is traced once per video size.
-    num_aug
-        Test-time augmentations per detection; cost grows about linearly with it.
-    fov_degrees
-        Field of view over the larger image side used when ``intrinsics`` is ``None``.
-    intrinsics
-        Calibrated camera; when given, ``fov_degrees`` is ignored.
-    detector_threshold
-        Person-detector confidence threshold, 0 to 1.
-    max_detections
-        People kept per frame; -1 keeps all.
-    device
-        TensorFlow device; ``""`` picks the first GPU, else the CPU.
-    """
-
-    skeleton: str = "berkeley_mhad_43"
-    batch_size: int = 8
-    num_aug: int = 5
-    fov_degrees: float = 55.0
-    intrinsics: CameraIntrinsics | None = None
-    detector_threshold: float = 0.3
-    max_detections: int = -1
-    device: str = ""
-
-    def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-        if self.num_aug < 1:
-            raise ValueError(f"num_aug must be at least 1, got {self.num_aug}")
-        if not 0 <= self.detector_threshold <= 1:
-            raise ValueError(f"detector_threshold must be in [0, 1], got {self.detector_threshold}")
-        if not 0 < self.fov_degrees < 180:
-            raise ValueError(f"fov_degrees must be in (0, 180), got {self.fov_degrees}")
+__all__ = ["Estimator"]
 
 
 class Estimator:
@@ -86,7 +40,12 @@ class Estimator:
     model
         From :func:`neuropose.estimator.load_model`.
     options
-        Inference options.
+        Inference options (default: every option at its default). ``options.model`` is not
+        read: the model is handed in loaded. The predictions' provenance records the options
+        with ``model`` set to the loaded model's name and ``device`` to the device that ran.
+    intrinsics
+        Calibrated camera; when given, ``options.fov_degrees`` builds no camera. A property of
+        the recording, not an inference option, so it is not part of ``options``.
 
     Raises
     ------
@@ -96,45 +55,59 @@ class Estimator:
         If the requested device does not exist.
     """
 
-    def __init__(self, model: LoadedModel, options: EstimatorOptions | None = None) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        options: InferenceOptions | None = None,
+        *,
+        intrinsics: CameraIntrinsics | None = None,
+    ) -> None:
         self.model = model
-        self.options = options or EstimatorOptions()
-        if self.options.skeleton not in model.skeletons:
+        self.options = options or InferenceOptions()
+        self.intrinsics = intrinsics
+        skeleton = self.options.metrabs.skeleton
+        if skeleton not in model.skeletons:
             valid = ", ".join(repr(s) for s in model.skeletons)
-            msg = f"model '{model.name}' has no skeleton '{self.options.skeleton}'; valid: {valid}"
+            msg = f"model '{model.name}' has no skeleton '{skeleton}'; valid: {valid}"
             raise UnknownSkeletonError(msg)
         try:
             self.device = resolve_device(self.options.device)
         except ValueError as error:
             raise EstimatorError(str(error)) from None
-        names = model.model.per_skeleton_joint_names[self.options.skeleton].numpy()
-        edges = model.model.per_skeleton_joint_edges[self.options.skeleton].numpy()
+        names = model.model.per_skeleton_joint_names[skeleton].numpy()
+        edges = model.model.per_skeleton_joint_edges[skeleton].numpy()
         self.skeleton = Skeleton(
-            name=self.options.skeleton,
+            name=skeleton,
             joint_names=tuple(n.decode() for n in names),
             joint_edges=tuple((int(a), int(b)) for a, b in edges),
         )
         self._model_load_time_s: float | None = model.load_time_s
         self._warm_shapes: set[tuple[int, int]] = set()
 
+    def _recorded_options(self) -> InferenceOptions:
+        # Provenance says what ran: the loaded model's name and the resolved device, not the request.
+        resolved = {"model": self.model.name, "device": self.device}
+        return InferenceOptions.model_validate({**self.options.model_dump(), **resolved})
+
     def _camera(self, info: VideoInfo) -> CameraIntrinsics:
-        if self.options.intrinsics is not None:
-            return self.options.intrinsics
+        if self.intrinsics is not None:
+            return self.intrinsics
         return intrinsics_from_fov(info.width, info.height, self.options.fov_degrees)
 
     def _call(self, frames: np.ndarray, camera: CameraIntrinsics) -> dict[str, Any]:
         import tensorflow as tf
 
+        metrabs = self.options.metrabs
         with tf.device(self.device):
             return self.model.model.detect_poses_batched(
                 tf.constant(frames),
                 intrinsic_matrix=tf.constant([camera.as_matrix()], tf.float32),
                 distortion_coeffs=tf.constant([camera.distortion], tf.float32),
                 default_fov_degrees=tf.constant(self.options.fov_degrees, tf.float32),
-                num_aug=tf.constant(self.options.num_aug, tf.int32),
-                skeleton=tf.constant(self.options.skeleton),
-                detector_threshold=tf.constant(self.options.detector_threshold, tf.float32),
-                max_detections=tf.constant(self.options.max_detections, tf.int32),
+                num_aug=tf.constant(metrabs.num_aug, tf.int32),
+                skeleton=tf.constant(metrabs.skeleton),
+                detector_threshold=tf.constant(metrabs.detector_threshold, tf.float32),
+                max_detections=tf.constant(metrabs.max_detections, tf.int32),
             )
 
     def run_model(
@@ -245,15 +218,7 @@ class Estimator:
                 model_sha256=self.model.sha256,
                 model_source=self.model.source,
                 package_versions=package_versions(),
-                parameters=InferenceParameters(
-                    skeleton=self.options.skeleton,
-                    batch_size=batch_size,
-                    num_aug=self.options.num_aug,
-                    detector_threshold=self.options.detector_threshold,
-                    max_detections=self.options.max_detections,
-                    fov_degrees=None if self.options.intrinsics else self.options.fov_degrees,
-                    device=self.device,
-                ),
+                parameters=self._recorded_options(),
             ),
             times_s=arrays["times_s"],
             boxes=arrays["boxes"],

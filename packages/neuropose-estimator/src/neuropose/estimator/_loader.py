@@ -76,6 +76,12 @@ def _load_saved_model(path: Path, name: str, sha256: str, source: str) -> Loaded
 def _from_cache(cached: CachedModel) -> LoadedModel:
     entry = cached.entry
     assert entry is not None  # a usable entry always has one
+    if cached.task_file is not None:
+        msg = (
+            f"model '{cached.name}' is a BlazePose bundle ({cached.task_file}), not a MeTRAbs "
+            "SavedModel; run it with the BlazePose backend"
+        )
+        raise ModelInterfaceError(msg)
     sha256 = entry.archive_sha256 or entry.content_sha256
     return _load_saved_model(cached.path, cached.name, sha256, entry.source)
 
@@ -115,7 +121,7 @@ def load_model(
     if as_path.is_file():
         return _from_cache(store.import_path(as_path))
     name = str(source)
-    if as_path.suffix in {".gz", ".tgz"} or "/" in name:
+    if as_path.suffix in {".gz", ".tgz", ".task"} or "/" in name:
         raise ModelNotFoundError(f"model path {as_path} does not exist")
     cached = store.get(name)
     if cached.usable:

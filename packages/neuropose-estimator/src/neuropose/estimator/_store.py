@@ -1,9 +1,11 @@
-"""The model cache: download, import, verify, list and remove MeTRAbs SavedModels.
+"""The model cache: download, import, verify, list and remove models.
 
 Layout of the cache directory::
 
     <model_dir>/<name>/entry.json   what it is and where it came from (ModelCacheEntry)
-    <model_dir>/<name>/model/       the SavedModel
+    <model_dir>/<name>/model/       a MeTRAbs SavedModel, or a BlazePose bundle:
+        pose_landmarker_<size>.task     the MediaPipe Tasks bundle
+        sources/*.tflite                the pinned raw models it was built from (offline route)
 
 An entry is built in a staging folder inside the cache and renamed into place in one step, with
 ``entry.json`` written last; a folder without a valid ``entry.json``, or whose files no longer
@@ -16,9 +18,18 @@ import logging
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from neuropose.estimator._blazepose_bundle import check_bundle
+from neuropose.estimator._blazepose_fetch import (
+    SOURCES_FOLDER,
+    ObtainedBundle,
+    audit_entry,
+    find_task_file,
+    obtain_bundle,
+)
 from neuropose.estimator._download import DownloadProgress, download_file
 from neuropose.estimator._errors import (
     ModelDownloadError,
@@ -26,7 +37,12 @@ from neuropose.estimator._errors import (
     ModelNotFoundError,
 )
 from neuropose.estimator._hashing import digest_manifest, manifest, sha256_file
-from neuropose.estimator._registry import MODEL_VARIANTS, ModelVariant
+from neuropose.estimator._registry import (
+    MODEL_VARIANTS,
+    AnyVariant,
+    BlazePoseVariant,
+    ModelVariant,
+)
 from neuropose.schema import ModelCacheEntry, NeuroPoseError, io
 
 __all__ = ["CachedModel", "ModelStore"]
@@ -35,6 +51,7 @@ log = logging.getLogger(__name__)
 
 _ENTRY = "entry.json"
 _MODEL = "model"
+_TASK = ".task"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +63,7 @@ class CachedModel:
     name
         Folder name.
     path
-        The SavedModel folder inside it.
+        The model folder inside it: the SavedModel, or the folder holding a ``.task`` bundle.
     entry
         The recorded entry, or ``None`` when it is missing or unreadable.
     problem
@@ -62,6 +79,11 @@ class CachedModel:
     def usable(self) -> bool:
         """True when the quick check passed."""
         return self.problem is None
+
+    @property
+    def task_file(self) -> Path | None:
+        """The MediaPipe Tasks bundle of a BlazePose entry; ``None`` for a SavedModel."""
+        return find_task_file(self.path)
 
 
 class ModelStore:
@@ -81,7 +103,7 @@ class ModelStore:
         self,
         root: Path,
         *,
-        variants: dict[str, ModelVariant] | None = None,
+        variants: Mapping[str, AnyVariant] | None = None,
         timeout_s: float = 30.0,
     ) -> None:
         self.root = Path(root)
@@ -125,7 +147,9 @@ class ModelStore:
             If ``name`` is not cached.
         ModelIntegrityError
             If any file is missing, resized or changed, or the recorded archive hash differs
-            from the published one.
+            from the published one. For a BlazePose bundle also: it is no longer a readable
+            bundle, or (built offline) the wheel hash or a raw model kept beside it differs
+            from its pin.
         """
         cached = self.get(name)
         if cached.entry is None:
@@ -146,6 +170,15 @@ class ModelStore:
             )
             raise ModelIntegrityError(msg)
         variant = self.variants.get(name)
+        if cached.task_file is not None:
+            problem = audit_entry(
+                cached.entry,
+                cached.path,
+                variant if isinstance(variant, BlazePoseVariant) else None,
+            )
+            if problem is not None:
+                raise ModelIntegrityError(f"cached model '{name}' at {cached.path}: {problem}")
+            return cached.entry
         published = variant.sha256 if variant else None
         archive = cached.entry.archive_sha256
         if published and archive and archive != published:
@@ -168,15 +201,17 @@ class ModelStore:
 
     # ------------------------------------------------------------------ filling the cache
     def import_path(self, source: Path, name: str | None = None) -> CachedModel:
-        """Copy a ``.tar.gz`` archive or an extracted SavedModel folder into the cache.
+        """Copy a model fetched by other means into the cache (the offline path).
 
         Parameters
         ----------
         source
-            Archive or folder fetched by other means (the offline path).
+            A MeTRAbs ``.tar.gz`` archive or extracted SavedModel folder, or a MediaPipe
+            PoseLandmarker bundle (``.task``).
         name
-            Cache name; by default the variant whose archive file name matches, else the
-            archive or folder name.
+            Cache name; by default the variant whose archive file name matches
+            (``pose_landmarker_full.task`` becomes ``blazepose-full``), else the file or
+            folder name without its suffix.
 
         Raises
         ------
@@ -184,12 +219,16 @@ class ModelStore:
             If ``source`` does not exist or holds no SavedModel.
         ModelIntegrityError
             If it is the archive of a variant with a published hash and the hash differs.
+        CorruptBundleError, NotAPoseModelError
+            If a ``.task`` is not a readable pose landmarker bundle.
         """
         source = Path(source).expanduser()
         if not source.exists():
             raise ModelNotFoundError(
                 f"{source} does not exist; give the path of a model archive or folder"
             )
+        if source.is_file() and source.suffix in (_TASK, ".tflite"):
+            return self._import_task(source, name)
         if source.is_dir():
             return self._install(
                 self._name_for(source, name), source, archive_sha256=None, origin=str(source)
@@ -222,9 +261,11 @@ class ModelStore:
         """
         variant = self.variants.get(name)
         if variant is None:
-            known = ", ".join(sorted(self.variants))
+            known = ", ".join(self._known_names())
             raise ModelNotFoundError(f"'{name}' is not a known model variant; known: {known}")
         self.root.mkdir(parents=True, exist_ok=True)
+        if isinstance(variant, BlazePoseVariant):
+            return self._download_bundle(variant, progress)
         with tempfile.TemporaryDirectory(prefix=".download-", dir=self.root) as scratch:
             archive = Path(scratch) / variant.archive_file_name
             for attempt in (1, 2):
@@ -277,6 +318,74 @@ class ModelStore:
             ) from None
 
     # ------------------------------------------------------------------------ internals
+    def _download_bundle(
+        self, variant: BlazePoseVariant, progress: DownloadProgress | None
+    ) -> CachedModel:
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=self.root) as scratch:
+            obtained = obtain_bundle(
+                variant, Path(scratch), timeout_s=self.timeout_s, progress=progress
+            )
+            return self._install_bundle(variant.name, obtained)
+
+    def _import_task(self, source: Path, name: str | None) -> CachedModel:
+        check_bundle(source)
+        digest = sha256_file(source)
+        chosen = self._name_for(source, name)
+        existing = self.get(chosen)
+        if (
+            existing.usable
+            and existing.entry is not None
+            and existing.entry.archive_sha256 == digest
+        ):
+            return existing
+        variant = self.variants.get(chosen)
+        published: set[str] = set()
+        if isinstance(variant, BlazePoseVariant):
+            published = {h for h in (variant.sha256, variant.bundle_sha256) if h}
+            # Google publishes no hash today; when it does, a different file is refused.
+            if variant.sha256 and digest not in published:
+                msg = (
+                    f"{source} has SHA-256 {digest}, but {chosen} is published as "
+                    f"{variant.sha256}; fetch the bundle again"
+                )
+                raise ModelIntegrityError(msg)
+        obtained = ObtainedBundle(source, digest, str(source), pinned=digest in published)
+        return self._install_bundle(chosen, obtained)
+
+    def _install_bundle(self, name: str, obtained: ObtainedBundle) -> CachedModel:
+        variant = self.variants.get(name)
+        file_name = (
+            variant.archive_file_name
+            if isinstance(variant, BlazePoseVariant)
+            else obtained.task.with_suffix(_TASK).name
+        )
+        staging = self._staging()
+        try:
+            target = staging / _MODEL
+            target.mkdir()
+            shutil.copyfile(obtained.task, target / file_name)
+            if obtained.sources:
+                (target / SOURCES_FOLDER).mkdir()
+                for source_name, path in obtained.sources.items():
+                    shutil.copyfile(path, target / SOURCES_FOLDER / source_name)
+            self._commit(
+                name,
+                staging,
+                origin=obtained.origin,
+                archive_sha256=obtained.archive_sha256,
+                pinned=obtained.pinned,
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return self.get(name)
+
+    def _known_names(self) -> list[str]:
+        # MeTRAbs first (the default family), then BlazePose; alphabetical within each.
+        return sorted(
+            self.variants, key=lambda n: (isinstance(self.variants[n], BlazePoseVariant), n)
+        )
+
     def _name_for(self, source: Path, name: str | None) -> str:
         if name:
             chosen = name
@@ -284,7 +393,7 @@ class ModelStore:
             by_archive = {v.archive_file_name: v.name for v in self.variants.values()}
             chosen = by_archive.get(source.name) or source.name.removesuffix(
                 ".tar.gz"
-            ).removesuffix(".tgz")
+            ).removesuffix(".tgz").removesuffix(_TASK)
         if chosen.startswith(".") or "/" in chosen or "\\" in chosen or not chosen.strip():
             raise ModelNotFoundError(f"'{chosen}' cannot name a cache entry; pass a plain name")
         return chosen
@@ -300,8 +409,7 @@ class ModelStore:
                 "fetch the archive again"
             )
             raise ModelIntegrityError(msg)
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        staging = self._staging()
         try:
             target = staging / _MODEL
             if source.is_dir():
@@ -312,24 +420,40 @@ class ModelStore:
                 _safe_extract(source, unpacked)
                 shutil.move(_find_saved_model(unpacked, source), target)
                 shutil.rmtree(unpacked, ignore_errors=True)
-            files = manifest(target)
-            entry = ModelCacheEntry(
-                name=name,
-                source=origin,
+            self._commit(
+                name,
+                staging,
+                origin=origin,
                 archive_sha256=archive_sha256,
                 pinned=bool(published and archive_sha256 == published),
-                content_sha256=digest_manifest(files),
-                files=files,
             )
-            io.save(entry, staging / _ENTRY)
-            final = self.root / name
-            if final.exists():
-                self._discard(final)
-            staging.rename(final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return self.get(name)
+
+    def _staging(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+
+    def _commit(
+        self, name: str, staging: Path, *, origin: str, archive_sha256: str | None, pinned: bool
+    ) -> None:
+        """Write the entry for a filled staging folder, then swap it in under ``name``."""
+        files = manifest(staging / _MODEL)
+        entry = ModelCacheEntry(
+            name=name,
+            source=origin,
+            archive_sha256=archive_sha256,
+            pinned=pinned,
+            content_sha256=digest_manifest(files),
+            files=files,
+        )
+        io.save(entry, staging / _ENTRY)
+        final = self.root / name
+        if final.exists():
+            self._discard(final)
+        staging.rename(final)
 
     def _discard(self, folder: Path) -> None:
         # Rename first so a crash mid-delete never leaves a half-deleted entry under its name.
@@ -338,15 +462,21 @@ class ModelStore:
         shutil.rmtree(trash, ignore_errors=True)
 
     def _offline_advice(self, variant: ModelVariant) -> str:
-        return (
+        advice = (
             f"To work offline, fetch {variant.archive_file_name} on another machine and run "
             f"`neuropose model import {variant.archive_file_name}` (cache: {self.root})"
         )
+        if "blazepose-full" in self.variants:
+            advice += (
+                "; or use the model blazepose-full, which is built from the package index "
+                "when its own host is unreachable"
+            )
+        return advice
 
     def describe_missing(self, name: str, problem: str | None) -> str:
         """Explain that a model is missing: what is cached, what can be downloaded, how to import."""
         cached = ", ".join(m.name for m in self.list() if m.usable) or "none"
-        known = ", ".join(sorted(self.variants))
+        known = ", ".join(self._known_names())
         return (
             f"model '{name}' is {problem or 'unusable'} in {self.root}; cached: {cached}; "
             f"downloadable variants: {known}; or import one with `neuropose model import PATH`"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 __all__ = ["PersistedModel", "ValueModel"]
 
@@ -26,6 +26,15 @@ class PersistedModel(ValueModel):
     CURRENT_VERSION: ClassVar[int] = 1
 
     schema_version: int = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stamp_current_version(cls, data: Any) -> Any:
+        # A model built in memory is at its class's current version; the field's static default
+        # would otherwise stay 1 (unvalidated) after CURRENT_VERSION moves on.
+        if isinstance(data, dict) and "schema_version" not in data:
+            return {**data, "schema_version": cls.CURRENT_VERSION}
+        return data
 
     @field_validator("schema_version")
     @classmethod

@@ -6,8 +6,9 @@ Layout (every member is an ordinary ``.npy`` array, read with ``np.load(path)``)
     uint8 bytes of a UTF-8 JSON object: the predictions header (metadata, skeleton, camera,
     provenance, units, schema_version), ``"format": "neuropose-predictions"``, and ``"arrays"``,
     which maps each array name to its ``dtype``, ``shape`` and ``encoding``.
-``times_s``, ``boxes``, ``poses3d``, ``poses2d``, ``track_ids``, ``joint_confidence``
-    The arrays of :class:`~neuropose.schema.VideoPredictions`. With encoding ``"raw"`` the member
+one member per array (``times_s``, ``poses3d`` ...)
+    The arrays of :class:`~neuropose.schema.VideoPredictions`, named as in ``PREDICTION_ARRAYS``;
+    an optional array that is absent has no member. With encoding ``"raw"`` the member
     is the array itself. With ``"byteplanes"`` the member is a ``(itemsize, n)`` uint8 array: the
     array's bytes in Fortran (time-fastest) order, split into one row per byte of each value.
     That layout lets zlib squeeze smooth trajectories to about 60 % of their size. To decode it
@@ -31,10 +32,9 @@ import numpy as np
 
 from neuropose.schema._errors import CorruptFileError, SchemaValidationError
 
-__all__ = ["ARRAY_FIELDS", "FORMAT_NAME", "read_npz", "write_npz"]
+__all__ = ["FORMAT_NAME", "read_npz", "write_npz"]
 
 FORMAT_NAME = "neuropose-predictions"
-ARRAY_FIELDS = ("times_s", "boxes", "poses3d", "poses2d", "track_ids", "joint_confidence")
 Encoding = Literal["raw", "byteplanes"]
 
 
@@ -120,7 +120,9 @@ def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, 
     Returns
     -------
     header, arrays
-        The header (without the ``format`` and ``arrays`` keys) and the decoded arrays.
+        The header (without the ``format`` and ``arrays`` keys) and every array the header
+        describes, decoded. Which arrays a valid file must hold, and their dtypes, is checked
+        by the caller after migration, since an older file may hold other arrays.
 
     Raises
     ------
@@ -153,10 +155,9 @@ def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, 
     if not isinstance(described, dict):
         raise SchemaValidationError(path, "arrays", "header lacks the description of its arrays")
     arrays: dict[str, np.ndarray] = {}
-    for name in ARRAY_FIELDS:
-        info = described.get(name)
-        if info is None:
-            continue
+    for name, info in described.items():
+        if name in header:
+            raise SchemaValidationError(path, name, "names both an array and a header field")
         member = members.get(name)
         if member is None:
             raise SchemaValidationError(

@@ -2,10 +2,15 @@
 
 A migration takes the raw JSON data of one ``schema_version`` of a file kind and returns the
 data of the next version. Loading applies them in a chain until the current version is reached.
+
+The migrations shipped with the schema live in the modules of ``_BUILTIN_MODULES`` (one per file
+kind, ``_migrations_<kind>.py``); they are imported before the registry is first used, so no
+model module has to import them and they may import the models without a cycle.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,15 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 _REGISTRY: dict[tuple[str, int], Migration] = {}
 
+_BUILTIN_MODULES = ("neuropose.schema._migrations_predictions",)
+
+
+def _load_builtin() -> None:
+    # Importing a module that is already (or being) imported is a dictionary lookup, and a
+    # module registering its migrations while it loads finds itself in sys.modules.
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+
 
 def register_migration(kind: str, from_version: int) -> Callable[[Migration], Migration]:
     """Register a function that upgrades ``kind`` data from ``from_version`` to the next.
@@ -28,6 +42,8 @@ def register_migration(kind: str, from_version: int) -> Callable[[Migration], Mi
     ... def _add_daemon_host(data):
     ...     return {**data, "daemon_host": None, "schema_version": 2}
     """
+    # Built-in migrations first, so a clash with one is reported here, at the caller's line.
+    _load_builtin()
 
     def decorate(function: Migration) -> Migration:
         key = (kind, from_version)
@@ -49,6 +65,7 @@ def migrate(data: dict[str, Any], *, kind: str, current: int, path: Path | None)
     UnsupportedSchemaVersionError
         If the version is newer than ``current`` or no migration chain reaches it.
     """
+    _load_builtin()
     version = data.get("schema_version")
     if version is None:
         raise SchemaValidationError(path, "schema_version", "missing; every NeuroPose file has one")

@@ -3,18 +3,32 @@
 Arrays are the primary form because a 30-minute video has 54,000 frames: one pydantic object
 per frame would be slow to load and heavy in memory. The per-frame view
 (:class:`FramePrediction`) and the JSON document are derived from the arrays and convert back
-to them without loss.
+to them without loss. Which arrays there are is declared once, in
+:data:`~neuropose.schema._arrays.PREDICTION_ARRAYS`; this module derives the fields, their
+checks and both conversions from that list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, ClassVar
+import gc
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
 
+from neuropose.schema._arrays import (
+    FRAMES,
+    JOINTS,
+    NO_TRACK,
+    PERSONS,
+    PREDICTION_ARRAYS,
+    PRESENCE_ARRAY,
+    ArraySpec,
+    FieldValueError,
+)
 from neuropose.schema._base import PersistedModel
 from neuropose.schema._frames import FramePrediction, PersonPrediction
 from neuropose.schema._provenance import Provenance
@@ -23,29 +37,31 @@ from neuropose.schema._video import CameraIntrinsics, Units, VideoMetadata
 
 __all__ = ["NO_TRACK", "FieldValueError", "VideoPredictions", "VideoPredictionsDocument"]
 
-NO_TRACK = -1
-"""Value in ``VideoPredictions.track_ids`` for an empty person slot or an untracked person."""
 
-FloatArray = npt.NDArray[np.float32]
+def _as_array(spec: ArraySpec) -> BeforeValidator:
+    """Build a validator that turns array-likes into read-only arrays of ``spec.dtype``.
 
-
-def _as_array(dtype: type[np.generic], kind: str) -> BeforeValidator:
-    """Build a validator that turns array-likes into read-only arrays of ``dtype``.
-
-    ``kind`` is the numpy dtype kind family accepted without complaint (``"f"`` for floating
-    values, ``"i"`` for integers); anything else (strings, objects, complex) is refused rather
+    Floating arrays accept any real numbers, integer arrays any integers that fit the dtype;
+    anything else (strings, objects, complex, floats for an integer array) is refused rather
     than coerced, so a wrong file fails loudly.
     """
+    dtype = spec.dtype
+    accepted = "fiu" if spec.is_float else "iu"
 
     def convert(value: object) -> np.ndarray:
         array = np.asarray(value)
-        accepted = "fiu" if kind == "f" else "iu"
         if array.dtype.kind not in accepted:
-            raise ValueError(
-                f"expected a numeric array ({np.dtype(dtype).name}), got {array.dtype}"
-            )
+            raise ValueError(f"expected a numeric array ({dtype.name}), got {array.dtype}")
         if array.dtype == dtype and _frozen_to_the_root(array):
             return array
+        if not spec.is_float and array.size and not np.can_cast(array.dtype, dtype):
+            limits = np.iinfo(dtype)
+            low, high = int(array.min()), int(array.max())
+            if low < limits.min or high > limits.max:
+                raise ValueError(
+                    f"holds {low if low < limits.min else high}, outside {dtype.name}'s range "
+                    f"{limits.min} to {limits.max}"
+                )
         array = np.array(array, dtype=dtype, copy=True)
         array.flags.writeable = False
         return array
@@ -67,16 +83,11 @@ def _frozen_to_the_root(array: np.ndarray) -> bool:
     return current is None or isinstance(current, bytes)
 
 
-Float32Array = Annotated[np.ndarray, _as_array(np.float32, "f")]
-Float64Array = Annotated[np.ndarray, _as_array(np.float64, "f")]
-Int32Array = Annotated[np.ndarray, _as_array(np.int32, "i")]
-
-
 class _PredictionsHeader(PersistedModel):
     """Fields shared by the array form and the per-frame JSON document."""
 
     KIND: ClassVar[str] = "video_predictions"
-    CURRENT_VERSION: ClassVar[int] = 1
+    CURRENT_VERSION: ClassVar[int] = 2
 
     metadata: VideoMetadata
     skeleton: Skeleton
@@ -85,57 +96,64 @@ class _PredictionsHeader(PersistedModel):
     units: Units = Field(default_factory=Units)
 
 
-class VideoPredictions(_PredictionsHeader):
-    """Every pose found in one video, as arrays with a frame axis and a person-slot axis.
+_HEADER_FIELDS = tuple(_PredictionsHeader.model_fields)
 
-    People occupy the first slots of each frame; slots past a frame's last person hold NaN
-    (and ``NO_TRACK`` in ``track_ids``). All arrays are read-only.
 
-    Attributes
-    ----------
-    times_s
-        ``(frames,)`` float64: presentation time of each frame in seconds.
-    boxes
-        ``(frames, persons, 5)`` float32: x, y, width, height in pixels, detector confidence.
-    poses3d
-        ``(frames, persons, joints, 3)`` float32: millimetres, camera frame, +y down.
-    poses2d
-        ``(frames, persons, joints, 2)`` float32: pixels.
-    track_ids
-        ``(frames, persons)`` int32: identity across frames, ``NO_TRACK`` when unknown.
-    joint_confidence
-        ``(frames, persons, joints)`` float32, or ``None`` when the model gave none.
-    """
-
+class _ArrayModel(_PredictionsHeader):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    times_s: Float64Array
-    boxes: Float32Array
-    poses3d: Float32Array
-    poses2d: Float32Array
-    track_ids: Int32Array
-    joint_confidence: Float32Array | None = None
+
+def _array_field(spec: ArraySpec) -> tuple[Any, Any]:
+    """``(annotation, default)`` of the model field holding ``spec``'s array, for create_model."""
+    checked: Any = Annotated[np.ndarray, _as_array(spec)]
+    if spec.required:
+        return checked, ...
+    return checked | None, None
+
+
+if TYPE_CHECKING:
+    _ArrayFields = _ArrayModel
+else:
+    # One field per entry of PREDICTION_ARRAYS, so the list of arrays is not written out here.
+    _ArrayFields = create_model(
+        "VideoPredictionsArrays",
+        __base__=_ArrayModel,
+        __module__=__name__,
+        **{spec.name: _array_field(spec) for spec in PREDICTION_ARRAYS},
+    )
+
+
+class VideoPredictions(_ArrayFields):
+    """Every pose found in one video, as arrays with a frame axis and a person-slot axis.
+
+    One read-only array per entry of :attr:`ARRAYS` (``PREDICTION_ARRAYS``), with the dtype
+    and named axes declared there: ``(frames,)`` for ``times_s``, ``(frames, persons, ...)``
+    for the per-person arrays such as ``poses3d`` (millimetres, camera frame, +y down). People
+    occupy the first slots of each frame; slots past a frame's last person hold the array's
+    fill (NaN, and ``NO_TRACK`` in ``track_ids``). Optional arrays may be ``None``.
+    """
+
+    ARRAYS: ClassVar[tuple[ArraySpec, ...]] = PREDICTION_ARRAYS
+    """The arrays of this model: name, dtype, axes, fill (see :class:`ArraySpec`)."""
+
+    if TYPE_CHECKING:
+        # The type checker's copy of the generated fields; tests/schema/test_arrays.py checks
+        # it against PREDICTION_ARRAYS, so a mismatch fails there.
+        times_s: np.ndarray
+        boxes: np.ndarray
+        poses3d: np.ndarray
+        poses2d: np.ndarray
+        track_ids: np.ndarray
+        joint_confidence: np.ndarray | None = None
 
     @model_validator(mode="after")
     def _arrays_consistent(self) -> VideoPredictions:
-        frames = self.metadata.frame_count
-        joints = self.skeleton.joint_count
-        _check_shape("times_s", self.times_s, (frames,))
-        if self.boxes.ndim != 3:
-            _fail(
-                "boxes", f"expected 3 dimensions (frames, persons, 5), got shape {self.boxes.shape}"
-            )
-        persons = self.boxes.shape[1]
-        _check_shape("boxes", self.boxes, (frames, persons, 5))
-        _check_shape("poses3d", self.poses3d, (frames, persons, joints, 3))
-        _check_shape("poses2d", self.poses2d, (frames, persons, joints, 2))
-        _check_shape("track_ids", self.track_ids, (frames, persons))
-        if self.joint_confidence is not None:
-            _check_shape("joint_confidence", self.joint_confidence, (frames, persons, joints))
-        if not np.all(np.isfinite(self.times_s)):
+        _check_shapes(self.arrays(), self.metadata.frame_count, self.skeleton.joint_count)
+        times = self.times_s
+        if not np.all(np.isfinite(times)):
             _fail("times_s", "holds NaN or infinity; every frame has a finite time")
-        if frames > 1 and np.any(np.diff(self.times_s) < 0):
-            first = int(np.argmax(np.diff(self.times_s) < 0)) + 1
+        if times.shape[0] > 1 and np.any(np.diff(times) < 0):
+            first = int(np.argmax(np.diff(times) < 0)) + 1
             _fail("times_s", f"goes backwards at frame {first}; frame times never decrease")
         self._check_slots()
         return self
@@ -144,33 +162,22 @@ class VideoPredictions(_PredictionsHeader):
         present = self.person_mask
         if present.shape[1] > 1 and np.any(present[:, 1:] & ~present[:, :-1]):
             frame = int(np.argmax(np.any(present[:, 1:] & ~present[:, :-1], axis=1)))
-            _fail("boxes", f"frame {frame} has an empty slot before an occupied one")
-        arrays: dict[str, np.ndarray] = {
-            "boxes": self.boxes,
-            "poses3d": self.poses3d,
-            "poses2d": self.poses2d,
-        }
-        if self.joint_confidence is not None:
-            arrays["joint_confidence"] = self.joint_confidence
+            _fail(PRESENCE_ARRAY, f"frame {frame} has an empty slot before an occupied one")
         absent = ~present
         any_absent = bool(absent.any())
-        for name, array in arrays.items():
+        for spec in self.ARRAYS:
+            array: np.ndarray | None = getattr(self, spec.name)
+            if array is None or not spec.per_person:
+                continue
             flat = array.reshape(*present.shape, int(np.prod(array.shape[2:])))
-            finite = np.isfinite(flat).all(axis=-1)
-            if not np.array_equal(finite, present):
-                bad_present = present & ~finite
-                if np.any(bad_present):
-                    frame, slot = np.argwhere(bad_present)[0]
-                    _fail(name, f"NaN or infinity for the detected person {slot} in frame {frame}")
-            if any_absent:
-                not_nan = ~np.isnan(flat[absent]).all(axis=-1)
-                if np.any(not_nan):
-                    frame, slot = np.argwhere(absent)[int(np.argmax(not_nan))]
-                    _fail(
-                        name, f"values in empty slot {slot} of frame {frame}; empty slots are NaN"
-                    )
-        if np.any(self.track_ids[~present] != NO_TRACK) or np.any(self.track_ids < NO_TRACK):
-            _fail("track_ids", f"empty slots must hold {NO_TRACK} and ids must be >= 0")
+            if spec.is_float:
+                _check_float_slots(spec, flat, present, absent if any_absent else None)
+            else:
+                _check_integer_slots(spec, flat, present, absent if any_absent else None)
+
+    def arrays(self) -> dict[str, np.ndarray | None]:
+        """Return every array by name, in :attr:`ARRAYS` order (``None`` for absent ones)."""
+        return {spec.name: getattr(self, spec.name) for spec in self.ARRAYS}
 
     @property
     def frame_count(self) -> int:
@@ -180,12 +187,14 @@ class VideoPredictions(_PredictionsHeader):
     @property
     def max_people(self) -> int:
         """Number of person slots (the most people seen in any one frame)."""
-        return int(self.boxes.shape[1])
+        return int(getattr(self, PRESENCE_ARRAY).shape[1])
 
     @property
     def person_mask(self) -> npt.NDArray[np.bool_]:
         """``(frames, persons)`` bool: True where a slot holds a detected person."""
-        return ~np.isnan(self.boxes[..., 0])
+        presence: np.ndarray = getattr(self, PRESENCE_ARRAY)
+        per_slot = int(np.prod(presence.shape[2:]))  # -1 cannot stand in when there are 0 slots
+        return ~np.isnan(presence.reshape(*presence.shape[:2], per_slot)[..., 0])
 
     @property
     def people_per_frame(self) -> npt.NDArray[np.intp]:
@@ -198,26 +207,35 @@ class VideoPredictions(_PredictionsHeader):
         The values are exactly those of the arrays: float32 values widen to Python floats
         without rounding, and :meth:`from_frames` narrows them back to the same bits.
         """
+        # Millions of small objects and no reference cycles: the cyclic collector would only
+        # rescan them, which took about two thirds of the time.
+        with _collector_paused():
+            return self._build_frames()
+
+    def _build_frames(self) -> tuple[FramePrediction, ...]:
         counts = self.people_per_frame.tolist()
-        times = self.times_s.tolist()
-        boxes, p3, p2 = self.boxes.tolist(), self.poses3d.tolist(), self.poses2d.tolist()
-        tracks = self.track_ids.tolist()
-        confidence = None if self.joint_confidence is None else self.joint_confidence.tolist()
-        frames = []
+        per_frame: list[tuple[str, Callable[[Any], Any], Any]] = []
+        per_person: list[tuple[str, Callable[[Any], Any], Any]] = []
+        for spec in self.ARRAYS:
+            array: np.ndarray | None = getattr(self, spec.name)
+            if array is not None:  # an absent array leaves the view's field at its None default
+                columns = per_person if spec.per_person else per_frame
+                columns.append((spec.item, _to_item(spec), array.tolist()))
+        frames: list[FramePrediction] = []
         # The arrays were validated as a whole, so the per-frame objects skip re-validation.
         for index, count in enumerate(counts):
             people = tuple(
                 PersonPrediction.model_construct(
-                    box=tuple(boxes[index][slot]),
-                    poses3d=tuple(map(tuple, p3[index][slot])),
-                    poses2d=tuple(map(tuple, p2[index][slot])),
-                    track_id=None if tracks[index][slot] == NO_TRACK else tracks[index][slot],
-                    joint_confidence=None if confidence is None else tuple(confidence[index][slot]),
+                    **{item: convert(values[index][slot]) for item, convert, values in per_person}
                 )
                 for slot in range(count)
             )
             frames.append(
-                FramePrediction.model_construct(index=index, time_s=times[index], people=people)
+                FramePrediction.model_construct(
+                    index=index,
+                    people=people,
+                    **{item: convert(values[index]) for item, convert, values in per_frame},
+                )
             )
         return tuple(frames)
 
@@ -234,70 +252,72 @@ class VideoPredictions(_PredictionsHeader):
     ) -> VideoPredictions:
         """Build the array form from per-frame predictions.
 
+        An optional array is present when any frame (or any person) carries a value for it;
+        then every one must.
+
         Raises
         ------
         FieldValueError
-            If frame indices are not ``0..n-1`` in order, or a person's joint count differs
-            from the skeleton's.
+            If frame indices are not ``0..n-1`` in order, a person's joint count differs from
+            the skeleton's, or some but not all people carry an optional array.
         """
         joints = skeleton.joint_count
-        persons = max((len(f.people) for f in frames), default=0)
-        count = len(frames)
-        with_confidence = any(p.joint_confidence is not None for f in frames for p in f.people)
-        times = np.empty(count, np.float64)
-        boxes = np.full((count, persons, 5), np.nan, np.float32)
-        p3 = np.full((count, persons, joints, 3), np.nan, np.float32)
-        p2 = np.full((count, persons, joints, 2), np.nan, np.float32)
-        tracks = np.full((count, persons), NO_TRACK, np.int32)
-        confidence = (
-            np.full((count, persons, joints), np.nan, np.float32) if with_confidence else None
-        )
+        sizes = {
+            FRAMES: len(frames),
+            PERSONS: max((len(f.people) for f in frames), default=0),
+            JOINTS: joints,
+        }
+        arrays: dict[str, Any] = {}
+        for spec in cls.ARRAYS:
+            holders = (p for f in frames for p in f.people) if spec.per_person else iter(frames)
+            wanted = spec.required or any(getattr(h, spec.item) is not None for h in holders)
+            arrays[spec.name] = spec.empty(sizes) if wanted else None
+        # (spec, array, per-joint) for each array present; looked up once, not per person.
+        frame_columns = [
+            (s, a) for s in cls.ARRAYS if not s.per_person and (a := arrays[s.name]) is not None
+        ]
+        person_columns = [
+            (s, a, s.per_joint)
+            for s in cls.ARRAYS
+            if s.per_person and (a := arrays[s.name]) is not None
+        ]
         for position, frame in enumerate(frames):
             if frame.index != position:
                 _fail(
                     f"frames.{position}.index",
                     f"is {frame.index}; frames must be numbered 0..n-1 in order",
                 )
-            times[position] = frame.time_s
+            for spec, array in frame_columns:
+                value = getattr(frame, spec.item)
+                if value is None:
+                    _fail(f"frames.{position}.{spec.item}", _missing_reason(spec, "frame"))
+                array[position] = value
             for slot, person in enumerate(frame.people):
-                if len(person.poses3d) != joints or len(person.poses2d) != joints:
-                    _fail(
-                        f"frames.{position}.people.{slot}.poses3d",
-                        f"has {len(person.poses3d)} 3D and {len(person.poses2d)} 2D joints; "
-                        f"skeleton '{skeleton.name}' has {joints}",
-                    )
-                boxes[position, slot] = person.box
-                p3[position, slot] = person.poses3d
-                p2[position, slot] = person.poses2d
-                if person.track_id is not None:
-                    tracks[position, slot] = person.track_id
-                if confidence is not None:
-                    if person.joint_confidence is None or len(person.joint_confidence) != joints:
+                for spec, array, per_joint in person_columns:
+                    value = getattr(person, spec.item)
+                    if value is None:
+                        if spec.unknown_is_fill:
+                            continue
+                        where = f"frames.{position}.people.{slot}.{spec.item}"
+                        _fail(where, _missing_reason(spec, "person"))
+                    if per_joint and len(value) != joints:
                         _fail(
-                            f"frames.{position}.people.{slot}.joint_confidence",
-                            f"must give one value per joint ({joints}) when any person has it",
+                            f"frames.{position}.people.{slot}.{spec.item}",
+                            f"has {len(value)} joints; skeleton '{skeleton.name}' has {joints}",
                         )
-                    confidence[position, slot] = person.joint_confidence
+                    array[position, slot] = value
         return cls(
             metadata=metadata,
             skeleton=skeleton,
             camera=camera,
             provenance=provenance,
             units=units or Units(),
-            times_s=times,
-            boxes=boxes,
-            poses3d=p3,
-            poses2d=p2,
-            track_ids=tracks,
-            joint_confidence=confidence,
+            **arrays,
         )
 
     def header(self) -> dict[str, Any]:
         """Return the non-array fields as JSON-ready data."""
-        return self.model_dump(
-            mode="json",
-            include={"schema_version", "metadata", "skeleton", "camera", "provenance", "units"},
-        )
+        return self.model_dump(mode="json", include=set(_HEADER_FIELDS))
 
     def to_document(self) -> VideoPredictionsDocument:
         """Return the per-frame document, the shape of the JSON file."""
@@ -307,16 +327,21 @@ class VideoPredictions(_PredictionsHeader):
         )
 
     def same_as(self, other: VideoPredictions) -> bool:
-        """Return True when both hold the same header and bit-identical arrays (NaN equal NaN)."""
+        """Return True when both hold the same header and bit-identical arrays (NaN equal NaN).
+
+        An optional array equals another only when both are absent or both hold the same
+        values.
+        """
         if self.header() != other.header():
             return False
-        for name in ("times_s", "boxes", "poses3d", "poses2d", "track_ids"):
-            if not np.array_equal(getattr(self, name), getattr(other, name), equal_nan=True):
+        for spec in self.ARRAYS:
+            mine, theirs = getattr(self, spec.name), getattr(other, spec.name)
+            if mine is None or theirs is None:
+                if mine is not theirs:
+                    return False
+            elif not np.array_equal(mine, theirs, equal_nan=spec.is_float):
                 return False
-        mine, theirs = self.joint_confidence, other.joint_confidence
-        if mine is None or theirs is None:
-            return mine is None and theirs is None
-        return bool(np.array_equal(mine, theirs, equal_nan=True))
+        return True
 
 
 class VideoPredictionsDocument(_PredictionsHeader):
@@ -332,22 +357,113 @@ class VideoPredictionsDocument(_PredictionsHeader):
         )
 
 
-_HEADER_FIELDS = ("schema_version", "metadata", "skeleton", "camera", "provenance", "units")
-
-
-class FieldValueError(ValueError):
-    """A ValueError that knows which field it is about, so loaders can name it."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
-
-
-def _fail(field: str, reason: str) -> None:
+def _fail(field: str, reason: str) -> NoReturn:
     raise FieldValueError(field, reason)
 
 
-def _check_shape(field: str, array: np.ndarray, expected: tuple[int, ...]) -> None:
-    if array.shape != expected:
-        _fail(field, f"expected shape {expected}, got {array.shape}")
+def _missing_reason(spec: ArraySpec, holder: str) -> str:
+    return f"is missing; when any {holder} has {spec.item}, every {holder} must"
+
+
+def _to_item(spec: ArraySpec) -> Callable[[Any], Any]:
+    """Build the converter from one slot's nested lists (``tolist``) to the view's value."""
+    depth = len(spec.item_dims)
+    if depth == 0:
+        if spec.unknown_is_fill:
+            unknown = spec.fill_value
+            return lambda value: None if value == unknown else value
+        return lambda value: value
+    return _nested_tuples(depth)
+
+
+def _nested_tuples(depth: int) -> Callable[[Any], Any]:
+    if depth == 1:
+        return tuple
+    inner = _nested_tuples(depth - 1)
+
+    def convert(value: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(map(inner, value))
+
+    return convert
+
+
+@contextmanager
+def _collector_paused() -> Generator[None, None, None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_shapes(arrays: Mapping[str, np.ndarray | None], frames: int, joints: int) -> None:
+    """Check every array against its axes; ``persons`` is taken from the first array having it."""
+    sizes = {FRAMES: frames, JOINTS: joints}
+    for spec in PREDICTION_ARRAYS:
+        array = arrays[spec.name]
+        if array is None:
+            continue
+        if array.ndim != len(spec.dims):
+            _fail(
+                spec.name,
+                f"expected {len(spec.dims)} dimensions {spec.dims_text()}, got shape {array.shape}",
+            )
+        for dim, size in zip(spec.dims, array.shape, strict=True):
+            if isinstance(dim, str):
+                sizes.setdefault(dim, size)
+        expected = spec.shape(sizes)
+        if array.shape != expected:
+            _fail(spec.name, f"expected shape {expected} {spec.dims_text()}, got {array.shape}")
+
+
+def _check_float_slots(
+    spec: ArraySpec,
+    flat: np.ndarray,
+    present: npt.NDArray[np.bool_],
+    absent: npt.NDArray[np.bool_] | None,
+) -> None:
+    """Check that detected people have finite values and empty slots only NaN."""
+    finite = np.isfinite(flat).all(axis=-1)
+    if not np.array_equal(finite, present):
+        bad_present = present & ~finite
+        if np.any(bad_present):
+            frame, slot = np.argwhere(bad_present)[0]
+            _fail(spec.name, f"NaN or infinity for the detected person {slot} in frame {frame}")
+    if absent is not None:
+        not_nan = ~np.isnan(flat[absent]).all(axis=-1)
+        if np.any(not_nan):
+            frame, slot = np.argwhere(absent)[int(np.argmax(not_nan))]
+            _fail(spec.name, f"values in empty slot {slot} of frame {frame}; empty slots are NaN")
+
+
+def _check_integer_slots(
+    spec: ArraySpec,
+    flat: np.ndarray,
+    present: npt.NDArray[np.bool_],
+    absent: npt.NDArray[np.bool_] | None,
+) -> None:
+    """Check that empty slots hold the fill and people values from ``minimum`` (or unknown)."""
+    fill = spec.fill_value
+    if absent is not None:
+        wrong = (flat[absent] != fill).any(axis=-1)
+        if np.any(wrong):
+            frame, slot = np.argwhere(absent)[int(np.argmax(wrong))]
+            _fail(
+                spec.name,
+                f"empty slot {slot} of frame {frame} holds values; empty slots hold {fill}",
+            )
+    if spec.minimum is not None:
+        low = flat < spec.minimum
+        if spec.unknown_is_fill:
+            low &= flat != fill
+        bad = low.any(axis=-1) & present
+        if np.any(bad):
+            frame, slot = np.argwhere(bad)[0]
+            allowed = f" or {fill} (unknown)" if spec.unknown_is_fill else ""
+            _fail(
+                spec.name,
+                f"person {slot} of frame {frame} holds {int(flat[frame, slot].min())}; values are "
+                f">= {spec.minimum:g}{allowed}",
+            )

@@ -1,4 +1,4 @@
-"""Where a result came from: the model, the software and the parameters."""
+"""Where a result came from: the model, the software and the options."""
 
 from __future__ import annotations
 
@@ -7,38 +7,9 @@ from datetime import UTC, datetime
 from pydantic import Field
 
 from neuropose.schema._base import ValueModel
+from neuropose.schema._options import InferenceOptions
 
-__all__ = ["InferenceParameters", "Provenance"]
-
-
-class InferenceParameters(ValueModel):
-    """The estimator options that shape the numbers in a predictions file.
-
-    Attributes
-    ----------
-    skeleton
-        MeTRAbs skeleton name requested.
-    batch_size
-        Frames per model call.
-    num_aug
-        Test-time augmentations averaged per detection (MeTRAbs default 5).
-    detector_threshold
-        Minimum person-detector confidence, 0 to 1.
-    max_detections
-        People kept per frame; -1 keeps all.
-    fov_degrees
-        Field of view used to build the camera when no calibration was given, in degrees.
-    device
-        TensorFlow device string the model ran on, for example ``"/CPU:0"``.
-    """
-
-    skeleton: str
-    batch_size: int = Field(gt=0)
-    num_aug: int = Field(gt=0)
-    detector_threshold: float = Field(ge=0, le=1)
-    max_detections: int = Field(ge=-1)
-    fov_degrees: float | None = None
-    device: str
+__all__ = ["Provenance"]
 
 
 class Provenance(ValueModel):
@@ -56,7 +27,11 @@ class Provenance(ValueModel):
     package_versions
         Versions of every package that touched the numbers (neuropose-*, tensorflow, numpy ...).
     parameters
-        The inference parameters.
+        The inference options the model ran with, whole and as resolved: ``device`` is the
+        device that ran (never empty) and ``model`` the name of the model that ran (the same
+        as ``model_name``). ``fov_degrees`` is recorded as set even when a calibration was
+        given; the file's ``camera.source`` says which one built the camera. Options of
+        backends that did not run hold their values too, and mean nothing for this file.
     created_at
         When the file was produced (UTC).
     """
@@ -65,5 +40,5 @@ class Provenance(ValueModel):
     model_sha256: str = Field(pattern=r"^([0-9a-f]{64})?$")
     model_source: str = ""
     package_versions: dict[str, str]
-    parameters: InferenceParameters
+    parameters: InferenceOptions
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -1,7 +1,13 @@
 """Runtime settings, from an explicit TOML file and ``NEUROPOSE_*`` environment variables.
 
 Precedence, lowest to highest: built-in defaults, the TOML file named with ``--config``, then
-environment variables. Nothing is ever read from the working directory by surprise.
+environment variables, then command-line options. Nothing is ever read from the working
+directory by surprise.
+
+Inference options live in :class:`~neuropose.schema.InferenceOptions`, nested as
+``Settings.inference``. Every source may name one by its flat name (``batch_size = 4``,
+``NEUROPOSE_NUM_AUG=2``, ``--num-poses 3``); the mapping from flat names to the tree is derived
+from the options model, never listed here.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +23,7 @@ from pydantic import Field, ValidationError
 
 from neuropose.schema._base import ValueModel
 from neuropose.schema._errors import ConfigError
+from neuropose.schema._options import InferenceOptions
 
 __all__ = ["ENV_PREFIX", "Settings", "default_data_home"]
 
@@ -38,22 +46,10 @@ class Settings(ValueModel):
         Daemon data directory holding ``in/``, ``out/`` and ``failed/``.
     model_dir
         Model cache directory.
-    model
-        Model variant name (``metrabs_l``) or a path to a SavedModel directory or archive.
-    skeleton
-        MeTRAbs skeleton whose joints are reported.
-    batch_size
-        Frames per model call.
-    num_aug
-        Test-time augmentations per detection (more is slower and smoother).
-    detector_threshold
-        Person-detector confidence threshold, 0 to 1.
-    max_detections
-        People kept per frame; -1 keeps all.
-    fov_degrees
-        Field of view assumed when a video has no calibration, in degrees.
-    device
-        TensorFlow device (``"/CPU:0"``, ``"/GPU:0"``); empty picks the first GPU, else CPU.
+    inference
+        Options that shape a model run (model, batch size, device, field of view and each
+        backend's own); see :class:`~neuropose.schema.InferenceOptions`. Files, variables and
+        options set them by flat name (``batch_size``), a file also as an ``[inference]`` table.
     poll_interval_s
         Seconds between scans of ``in/`` when idle.
     settle_time_s
@@ -74,14 +70,7 @@ class Settings(ValueModel):
 
     data_dir: Path = Field(default_factory=lambda: default_data_home() / "jobs")
     model_dir: Path = Field(default_factory=lambda: default_data_home() / "models")
-    model: str = "metrabs_l"
-    skeleton: str = "berkeley_mhad_43"
-    batch_size: int = Field(default=8, ge=1, le=1024)
-    num_aug: int = Field(default=5, ge=1, le=64)
-    detector_threshold: float = Field(default=0.3, ge=0, le=1)
-    max_detections: int = Field(default=-1, ge=-1)
-    fov_degrees: float = Field(default=55.0, gt=0, lt=180)
-    device: str = ""
+    inference: InferenceOptions = Field(default_factory=InferenceOptions)
     poll_interval_s: float = Field(default=2.0, gt=0)
     settle_time_s: float = Field(default=5.0, ge=0)
     status_checkpoint_every_frames: int = Field(default=30, ge=1)
@@ -105,55 +94,118 @@ class Settings(ValueModel):
         Parameters
         ----------
         config
-            A TOML file with top-level keys named like the attributes. Relative paths in it are
-            taken relative to the file's own directory.
+            A TOML file with top-level keys named like the attributes or like inference options
+            (``batch_size = 4``), and optionally an ``[inference]`` table shaped like
+            :class:`~neuropose.schema.InferenceOptions` (``[inference.metrabs]``). Relative
+            paths in it are taken relative to the file's own directory.
         environ
-            Environment to read ``NEUROPOSE_<ATTRIBUTE>`` variables from (default ``os.environ``).
+            Environment to read ``NEUROPOSE_<NAME>`` variables from (default ``os.environ``),
+            where ``NAME`` is an attribute or an inference option's flat name.
         overrides
-            Values that win over everything (command-line options); ``None`` values are ignored.
+            Values that win over everything (command-line options), by attribute or flat
+            inference option name; ``None`` values are ignored.
 
         Raises
         ------
         ConfigError
-            For a missing or malformed file, an unknown key or variable, or a bad value; the
-            message names the file or variable.
+            For a missing or malformed file, an unknown key or variable, a value set twice in
+            one file, or a bad value; the message names the file key, variable or option.
         """
         environ = os.environ if environ is None else environ
         home = default_data_home(environ)
         values: dict[str, Any] = {"data_dir": home / "jobs", "model_dir": home / "models"}
+        # Inference options by dotted path in the tree ("metrabs.num_aug"), nested at the end.
+        options: dict[str, Any] = {}
         origin: dict[str, str] = {}
         if config is not None:
-            for key, value in _read_toml(Path(config)).items():
-                values[key] = value
-                origin[key] = f"{config} key '{key}'"
-        for name, value in environ.items():
-            if not name.startswith(ENV_PREFIX):
+            for key, (path, value) in _read_toml(Path(config)).items():
+                _assign(values, options, path, value)
+                origin[path] = f"{config} key '{key}'"
+        for variable, value in environ.items():
+            if not variable.startswith(ENV_PREFIX):
                 continue
-            key = name.removeprefix(ENV_PREFIX).lower()
-            if key not in cls.model_fields:
-                raise ConfigError(f"unknown environment variable {name}; {_known_names(env=True)}")
-            values[key] = value
-            origin[key] = f"environment variable {name}"
+            path = _flat_names().get(variable.removeprefix(ENV_PREFIX).lower())
+            if path is None:
+                raise ConfigError(f"unknown environment variable {variable}; {_known(env=True)}")
+            _assign(values, options, path, value)
+            origin[path] = f"environment variable {variable}"
         for key, value in (overrides or {}).items():
+            path = _flat_names().get(key)
+            if path is None:
+                raise ConfigError(f"unknown setting override {key!r}; {_known(env=False)}")
             if value is not None:
-                values[key] = value
-                origin[key] = f"option --{key.replace('_', '-')}"
+                _assign(values, options, path, value)
+                origin[path] = f"option --{key.replace('_', '-')}"
+        values["inference"] = _nest(options)
         try:
             return cls.model_validate(values)
         except ValidationError as error:
             first = error.errors()[0]
-            key = str(first["loc"][0]) if first["loc"] else "?"
-            where = origin.get(key, key)
+            location = [str(part) for part in first["loc"]]
+            where = next(
+                (
+                    origin[".".join(location[:end])]
+                    for end in range(len(location), 0, -1)
+                    if ".".join(location[:end]) in origin
+                ),
+                ".".join(location) or "?",
+            )
             raise ConfigError(f"invalid setting from {where}: {first['msg']}") from None
 
 
-def _known_names(*, env: bool) -> str:
-    names = sorted(Settings.model_fields)
+_INFERENCE = "inference"
+
+
+@cache
+def _flat_names() -> dict[str, str]:
+    """Every name a file key, variable or override may use, to its dotted path in Settings."""
+    names = {name: name for name in Settings.model_fields if name != _INFERENCE}
+    for leaf in InferenceOptions.leaves():
+        if leaf.name in names:
+            msg = f"inference option {leaf.name!r} has the name of a setting; rename one of them"
+            raise TypeError(msg)
+        names[leaf.name] = f"{_INFERENCE}.{leaf.path}"
+    return names
+
+
+def _known(*, env: bool) -> str:
+    names = sorted(_flat_names())
     shown = [f"{ENV_PREFIX}{n.upper()}" for n in names] if env else names
     return "known ones are: " + ", ".join(shown)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _assign(values: dict[str, Any], options: dict[str, Any], path: str, value: Any) -> None:
+    if path.startswith(_INFERENCE + "."):
+        options[path.removeprefix(_INFERENCE + ".")] = value
+    else:
+        values[path] = value
+
+
+def _nest(options: Mapping[str, Any]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path, value in options.items():
+        *parents, last = path.split(".")
+        branch = tree
+        for part in parents:
+            branch = branch.setdefault(part, {})
+        branch[last] = value
+    return tree
+
+
+def _table_keys(table: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Flatten a file's ``[inference]`` table into dotted keys (``inference.metrabs.num_aug``)."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            flat.update(_table_keys(value, dotted))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _read_toml(path: Path) -> dict[str, tuple[str, Any]]:
+    """Read a settings file: each key as written, to its dotted path in Settings and its value."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -163,12 +215,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
     except OSError as error:
         raise ConfigError(f"config file {path} cannot be read: {error.strerror}") from None
-    unknown = sorted(set(data) - set(Settings.model_fields))
+    table = data.pop(_INFERENCE, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path} key '{_INFERENCE}' must be a table ([inference])")
+    keys = {**data, **_table_keys(table, _INFERENCE)}
+    tree_paths = set(_flat_names().values())
+    unknown = sorted(key for key in keys if key not in _flat_names() and key not in tree_paths)
     if unknown:
         raise ConfigError(
-            f"config file {path} has unknown key(s) {unknown}; {_known_names(env=False)}"
+            f"config file {path} has unknown key(s) {unknown}; {_known(env=False)} (an "
+            "[inference] table takes the same options by their place, e.g. [inference.metrabs])"
         )
-    for key in ("data_dir", "model_dir"):
-        if isinstance(data.get(key), str):
-            data[key] = (path.parent / Path(data[key]).expanduser()).resolve()
-    return data
+    found: dict[str, tuple[str, Any]] = {}
+    by_path: dict[str, str] = {}
+    for key, value in keys.items():
+        dotted = _flat_names().get(key, key)
+        if dotted in by_path:
+            msg = f"config file {path} sets '{by_path[dotted]}' and '{key}', the same setting; keep one"
+            raise ConfigError(msg)
+        by_path[dotted] = key
+        if key in ("data_dir", "model_dir") and isinstance(value, str):
+            found[key] = (dotted, (path.parent / Path(value).expanduser()).resolve())
+        else:
+            found[key] = (dotted, value)
+    return found

@@ -1,0 +1,65 @@
+"""Versioned contracts shared by every NeuroPose package.
+
+This stub is the one list of the package's public names: type checkers read it, and
+``__init__.py`` parses it at import time to load each name on first use and to build
+``__all__``. Add a public name here, as ``from neuropose.schema._module import Name as Name``.
+"""
+
+from neuropose.schema._analysis import AnalysisReport as AnalysisReport
+from neuropose.schema._analysis import Comparison as Comparison
+from neuropose.schema._analysis import JointAngleSummary as JointAngleSummary
+from neuropose.schema._arrays import PREDICTION_ARRAYS as PREDICTION_ARRAYS
+from neuropose.schema._arrays import ArraySpec as ArraySpec
+from neuropose.schema._arrays import array_spec as array_spec
+from neuropose.schema._errors import ConfigError as ConfigError
+from neuropose.schema._errors import CorruptFileError as CorruptFileError
+from neuropose.schema._errors import NeuroPoseError as NeuroPoseError
+from neuropose.schema._errors import SchemaError as SchemaError
+from neuropose.schema._errors import SchemaValidationError as SchemaValidationError
+from neuropose.schema._errors import UnsupportedSchemaVersionError as UnsupportedSchemaVersionError
+from neuropose.schema._frames import FramePrediction as FramePrediction
+from neuropose.schema._frames import PersonPrediction as PersonPrediction
+from neuropose.schema._jobs import JobResults as JobResults
+from neuropose.schema._jobs import JobStatus as JobStatus
+from neuropose.schema._jobs import JobStatusEntry as JobStatusEntry
+from neuropose.schema._jobs import StatusFile as StatusFile
+from neuropose.schema._jobs import VideoResult as VideoResult
+from neuropose.schema._layout import DataDirectory as DataDirectory
+from neuropose.schema._metrics import BenchmarkAggregate as BenchmarkAggregate
+from neuropose.schema._metrics import BenchmarkResult as BenchmarkResult
+from neuropose.schema._metrics import CpuComparison as CpuComparison
+from neuropose.schema._metrics import PerformanceMetrics as PerformanceMetrics
+from neuropose.schema._migrations import register_migration as register_migration
+from neuropose.schema._model_cache import CachedFile as CachedFile
+from neuropose.schema._model_cache import ModelCacheEntry as ModelCacheEntry
+from neuropose.schema._options import BlazePoseOptions as BlazePoseOptions
+from neuropose.schema._options import InferenceOptions as InferenceOptions
+from neuropose.schema._options import MetrabsOptions as MetrabsOptions
+from neuropose.schema._options import OptionLeaf as OptionLeaf
+from neuropose.schema._predictions import NO_TRACK as NO_TRACK
+from neuropose.schema._predictions import VideoPredictions as VideoPredictions
+from neuropose.schema._predictions import VideoPredictionsDocument as VideoPredictionsDocument
+from neuropose.schema._protocol import EstimatorProtocol as EstimatorProtocol
+from neuropose.schema._protocol import ProcessVideoResult as ProcessVideoResult
+from neuropose.schema._protocol import ProgressCallback as ProgressCallback
+from neuropose.schema._provenance import Provenance as Provenance
+from neuropose.schema._segmentation import Repetition as Repetition
+from neuropose.schema._segmentation import Segmentation as Segmentation
+from neuropose.schema._segmentation import SegmentationConfig as SegmentationConfig
+from neuropose.schema._settings import Settings as Settings
+from neuropose.schema._settings import default_data_home as default_data_home
+from neuropose.schema._skeleton import Skeleton as Skeleton
+from neuropose.schema._skeletons import BERKELEY_MHAD_43 as BERKELEY_MHAD_43
+from neuropose.schema._skeletons import BLAZEPOSE_33 as BLAZEPOSE_33
+from neuropose.schema._skeletons import KNOWN_SKELETONS as KNOWN_SKELETONS
+from neuropose.schema._skeletons import KnownSkeleton as KnownSkeleton
+from neuropose.schema._skeletons import known_skeleton as known_skeleton
+from neuropose.schema._video import CameraIntrinsics as CameraIntrinsics
+from neuropose.schema._video import Units as Units
+from neuropose.schema._video import VideoMetadata as VideoMetadata
+
+__version__: str
+"""The installed ``neuropose-schema`` version."""
+
+VIDEO_EXTENSIONS: frozenset[str]
+"""Lower-case file suffixes treated as videos by the daemon and the zip ingester."""
