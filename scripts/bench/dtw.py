@@ -3,7 +3,10 @@
 Sequences are 72-dimensional (24 joints x 3, the SMPL skeleton) random walks, like pose
 trajectories. Prints exact DTW and fastdtw (radius 1) times at 300 and 3000 frames, the speed
 ratio (target at 300 frames: exact >= 10x faster than fastdtw), how far fastdtw's approximate
-distance is from the exact one, and the all-pairs distance matrix for 50 trials on every core.
+distance is from the exact one, the all-pairs distance matrix for 50 trials on every core, and
+a windowed DTW of two 30-minute trials (54,000 frames each at 30 fps, one-second window): its
+time and the peak memory it adds (resident set size sampled every millisecond in a fresh
+process; goal: well under 1 GB), against the full n x m table an unbanded DTW would need.
 
 Run: ``uv run python scripts/bench/dtw.py``
 """
@@ -58,6 +61,59 @@ def _first_call_s(cache: Path) -> float:
     return float(result.stdout.strip())
 
 
+_LONG_WINDOWED = """
+import os, resource, sys, threading, time
+import numpy as np
+from neuropose.analysis.dtw import dtw
+
+frames, window = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(0)
+a = np.cumsum(rng.normal(0, 5, (frames, 72)), axis=0)
+b = np.cumsum(rng.normal(0, 5, (frames, 72)), axis=0)
+dtw(a[:50], b[:60], window=window)  # compile or load the kernel first
+
+
+def rss() -> int:
+    if os.path.exists("/proc/self/statm"):
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+baseline, peak, done = rss(), [0], threading.Event()
+
+
+def sample() -> None:
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.001)
+
+
+sampler = threading.Thread(target=sample)
+sampler.start()
+started = time.perf_counter()
+result = dtw(a, b, window=window)
+elapsed = time.perf_counter() - started
+done.set()
+sampler.join()
+peak[0] = max(peak[0], rss())
+print(elapsed, peak[0] - baseline, len(result.path))
+"""
+
+
+def _long_windowed(frames: int, window: int) -> tuple[float, int, int]:
+    """Seconds, peak extra bytes and path length of a windowed DTW, in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LONG_WINDOWED, str(frames), str(window)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, extra, steps = result.stdout.split()
+    return float(seconds), int(extra), int(steps)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--trials", type=int, default=50)
@@ -89,6 +145,14 @@ def main() -> None:
         f"all-pairs matrix, {args.trials} trials of 250-350 frames ({pairs} pairs): {parallel_s:.2f} s "
         f"on {os.cpu_count()} cores ({parallel_s / pairs * 1000:.1f} ms/pair; one core: "
         f"{serial_s / 45 * 1000:.1f} ms/pair)"
+    )
+    frames, window = 54_000, 30
+    seconds, extra, steps = _long_windowed(frames, window)
+    full_gb = frames * frames * 8 / 1e9
+    print(
+        f"windowed exact DTW, 2 x {frames} frames (30 min at 30 fps), window {window} frames "
+        f"(1 s): {seconds:.2f} s, peak memory added {extra / 1e6:.0f} MB (goal < 1000 MB; one "
+        f"full {frames} x {frames} float64 table would be {full_gb:.0f} GB), {steps} path steps"
     )
 
 

@@ -46,7 +46,12 @@ def test_distance_is_the_textbook_dtw_of_the_aligned_poses(align):
     assert comparison.distance == pytest.approx(expected, rel=1e-9)
     assert comparison.normalized_distance == pytest.approx(expected / comparison.path_length)
     assert comparison.reference == "trial.mp4"
-    assert comparison.preprocessing == ("person 0", f"align {align}", "nan_policy interpolate")
+    assert comparison.preprocessing == (
+        "reference person slot 0",
+        "candidate person slot 0",
+        f"align {align}",
+        "nan_policy interpolate",
+    )
 
 
 def test_labels_window_and_method_are_recorded():

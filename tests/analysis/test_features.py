@@ -153,3 +153,31 @@ def test_every_topic_module_name_is_importable_from_the_package():
         for name in module.__all__:
             assert getattr(f, name) is getattr(module, name), f"{module.__name__}.{name}"
             assert name in f.__all__, name
+
+
+def test_time_normalize_uses_the_timestamps():
+    # A phone video: 30 fps for the first second, 15 fps for the next. Resampling by frame
+    # index put 0-100 % of the frames, not of the time, on the grid (a 22 % amplitude error
+    # at the quarter of this movement); the timestamps put it right.
+    times = np.concatenate([np.arange(0, 1, 1 / 30), np.arange(1, 2, 1 / 15)])
+    values = np.sin(np.pi * times)[:, None]
+    expected = np.sin(np.pi * np.linspace(times[0], times[-1], 101))
+    resampled = f.time_normalize(values, 101, times)
+    np.testing.assert_allclose(resampled[:, 0], expected, atol=0.01)
+    by_frame = f.time_normalize(values, 101)
+    assert np.abs(by_frame[:, 0] - expected).max() > 0.2
+    # Repeated timestamps count once; broken ones are named.
+    repeated = np.insert(times, 10, times[10])
+    np.testing.assert_allclose(
+        f.time_normalize(np.insert(values, 10, values[10], axis=0), 101, repeated), resampled
+    )
+    with pytest.raises(f.TimestampError, match="never advance"):
+        f.time_normalize(values[:3], 5, np.zeros(3))
+
+
+def test_joint_indices_out_of_range_are_named_errors():
+    poses = np.random.default_rng(0).normal(size=(2, 4, 3))
+    with pytest.raises(f.JointIndexError, match=r"last=-1 is not a joint index"):
+        f.joint_angle(poses, 0, 1, -1)
+    with pytest.raises(f.JointIndexError, match=r"vertex=4 is not a joint index"):
+        f.joint_angle(poses, 0, 4, 1)

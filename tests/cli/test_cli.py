@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from neuropose.cli._app import main
@@ -83,12 +84,15 @@ def test_export_csv_and_analyze(tmp_path, capsys):
     io.save_predictions(predictions, source)
     assert main(["export", str(source), "--format", "csv", "-o", str(tmp_path / "p.csv")]) == 0
     lines = (tmp_path / "p.csv").read_text().splitlines()
-    assert lines[0] == "frame,time_s,person,track_id,joint,x_mm,y_mm,z_mm,u_px,v_px"
-    assert len(lines) == 1 + 43 * 4
+    # The long table of the subject (--person auto): the file had no track ids, so it was
+    # tracked on load; the second person, seen once, never became a track.
+    assert lines[0] == "frame,time_s,track_id,joint,x_mm,y_mm,z_mm,u_px,v_px,confidence,flag"
+    assert len(lines) == 1 + 43 * 3
     first = lines[1].split(",")
-    assert float(first[5]) == float(predictions.poses3d[0, 0, 0, 0])
+    assert np.float32(first[4]) == predictions.poses3d[0, 0, 0, 0]  # float32, written to 6 decimals
     assert main(["export", str(source), "--format", "json", "-o", str(tmp_path / "p.json")]) == 0
     assert io.load_predictions(tmp_path / "p.json").same_as(predictions)
+    capsys.readouterr()
     assert main(["analyze", str(source), "--angle", "lsho1,lelb,lwri", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["angles"][0]["joints"] == ["lsho1", "lelb", "lwri"]
@@ -111,12 +115,16 @@ def test_compare_json(tmp_path, capsys):
     comparison = json.loads(capsys.readouterr().out)
     assert comparison["method"] == "exact"
     assert comparison["reference"] == "a.npz[0:10]"
-    # Independently: person 0, frames 0-9 of A, every frame centred on its joints' mean
-    # (--align root), then the textbook DTW over flattened poses.
+    # Independently: person 0, frames 0-9 of A, every frame centred on the midpoint of the
+    # hips (--align root: lhipb, lhipf, lhipl, rhipb, rhipf, rhipl), then the textbook DTW
+    # over flattened poses.
+    hips = [27, 28, 29, 35, 36, 37]
+    assert all("hip" in make_predictions(1).skeleton.joint_names[k] for k in hips)
     first = io.load_predictions(a).poses3d[:10, 0].astype("float64")
     second = io.load_predictions(b).poses3d[:, 0].astype("float64")
     expected = textbook_dtw(
-        first - first.mean(axis=1, keepdims=True), second - second.mean(axis=1, keepdims=True)
+        first - first[:, hips].mean(axis=1, keepdims=True),
+        second - second[:, hips].mean(axis=1, keepdims=True),
     )
     assert expected > 0
     assert comparison["distance"] == pytest.approx(expected, rel=1e-9)

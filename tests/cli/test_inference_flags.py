@@ -13,6 +13,7 @@ from neuropose.cli import _estimator_commands
 from neuropose.cli._app import app, main
 from neuropose.cli._inference_flags import inference_flags
 from neuropose.schema import InferenceOptions, NeuroPoseError
+from support.videos import write_video
 
 MODEL_COMMANDS = ("process", "benchmark", "watch")
 
@@ -53,8 +54,7 @@ def recorded(monkeypatch) -> dict[str, Any]:
 def test_flags_override_the_field_of_the_same_name(tmp_path, monkeypatch, recorded):
     monkeypatch.setenv("NEUROPOSE_NUM_AUG", "2")
     monkeypatch.setenv("NEUROPOSE_BATCH_SIZE", "16")
-    video = tmp_path / "v.mp4"
-    video.write_bytes(b"not decoded: the model is never loaded")
+    video = write_video(tmp_path / "v.mp4", 3)  # inputs are checked before the model loads
     flags = ["--num-aug", "3", "--num-poses", "4", "--skeleton", "smpl_24", "--fov-degrees", "70"]
     assert main(["process", str(video), *flags]) == 3
     options = recorded["options"]

@@ -84,6 +84,9 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
     final = _start(data, log, 0.0, "--once")
     assert final.wait(timeout=120) == 0, final.stderr.read() if final.stderr else ""
     _check_invariants(data, log, originals)
+    outbox = DataDirectory(data).outbox
+    leftovers = [p for p in outbox.rglob("*") if io.TemporaryFile.parse(p)]
+    assert not leftovers, f"temporaries left by killed writes: {leftovers}"
     jobs = io.load_status(DataDirectory(data).status_path).jobs
     names = {job for job, _ in originals}
     assert set(jobs) == names
@@ -144,7 +147,10 @@ def test_a_second_signal_stops_at_once_and_records_the_interruption(tmp_path):
     assert process.wait(timeout=60) != 0
     entry = io.load_status(DataDirectory(data).status_path).jobs["long"]
     assert entry.status == JobStatus.FAILED
-    assert entry.error == "InterruptedJobError: stopped at once by a second SIGINT"
+    assert entry.error is not None
+    assert entry.error.startswith("InterruptedJobError: stopped at once by a second SIGINT")
+    assert f"(v.mp4: after {entry.frames_done} of 400 frames)" in entry.error
+    assert "its videos are now in failed/long" in entry.error
     assert (DataDirectory(data).failed_inputs("long") / "v.mp4").exists()
 
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+import socket
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from neuropose.daemon import make_monitor
+from neuropose.daemon import MonitorBindError, make_monitor
 from neuropose.schema import DataDirectory, JobStatus, JobStatusEntry, StatusFile, io
+from support.browser import chromium, headless_flags
 from support.models import running
 
 HOSTILE = "<script>document.title='pwned'</script>"
@@ -31,10 +34,10 @@ def base_url(data_dir: Path) -> Iterator[str]:
         yield url
 
 
-def _get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def _get(url: str, method: str = "GET", timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -153,19 +156,11 @@ def test_non_loopback_bind_warns(data_dir, caplog):
 
 @pytest.mark.browser
 def test_real_browser_renders_the_page(data_dir, base_url, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail(
-            "chromium is needed for this test: run `bash scripts/test.sh` as root (installs it)"
-        )
+    browser = chromium()
     _write_status(data_dir)
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", f"--user-data-dir={tmp_path / 'profile'}",
-    ]  # fmt: skip
+    flags = headless_flags(tmp_path / "profile")
     dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", base_url + "/"],
+        [browser, *flags, "--dump-dom", base_url + "/"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -177,9 +172,53 @@ def test_real_browser_renders_the_page(data_dir, base_url, tmp_path):
     assert 'style="width:40.0%"' in dom
     screenshot = tmp_path / "status.png"
     subprocess.run(
-        [chromium, *flags, f"--screenshot={screenshot}", "--window-size=1400,500", base_url + "/"],
+        [browser, *flags, f"--screenshot={screenshot}", "--window-size=1400,500", base_url + "/"],
         capture_output=True,
         timeout=120,
         check=True,
     )
     assert screenshot.stat().st_size > 5000
+
+
+def test_a_burst_of_200_concurrent_requests_is_all_answered(data_dir, base_url):
+    """The stdlib's listen backlog of 5 drops SYNs in such a burst: clients wait 1-31 s."""
+    _write_status(data_dir)
+    count = 200
+    start = threading.Barrier(count)
+    answers: list[tuple[int, float] | BaseException] = [RuntimeError("not run")] * count
+
+    def fetch(index: int) -> None:
+        start.wait()
+        began = time.monotonic()
+        try:
+            code = _get(base_url + "/", timeout=5)[0]
+            answers[index] = (code, time.monotonic() - began)
+        except BaseException as error:  # a timeout is the failure this test looks for
+            answers[index] = error
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    workers = 0
+    while any(thread.is_alive() for thread in threads):
+        workers = max(
+            workers, sum(t.name.startswith("neuropose-monitor") for t in threading.enumerate())
+        )
+        time.sleep(0.005)
+    failures = [answer for answer in answers if not isinstance(answer, tuple)]
+    assert not failures, f"{len(failures)} of {count} unanswered, e.g. {failures[0]!r}"
+    assert {code for code, _ in answers} == {200}  # type: ignore[misc]
+    assert 0 < workers <= 8  # a bounded pool, not a thread per request
+
+
+def test_a_taken_port_names_host_and_port_and_suggests_another(data_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(MonitorBindError) as raised:
+            make_monitor(data_dir, host="127.0.0.1", port=port)
+    message = str(raised.value)
+    assert f"127.0.0.1:{port}" in message
+    assert "already in use" in message
+    assert "--port" in message

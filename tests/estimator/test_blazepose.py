@@ -31,6 +31,7 @@ from neuropose.estimator import (
     ModelNotFoundError,
     ModelStore,
     intrinsics_from_fov,
+    load_backend,
     load_model,
 )
 from neuropose.estimator._blazepose import (
@@ -48,7 +49,7 @@ from neuropose.estimator._errors import (
 )
 from neuropose.estimator._registry import BLAZEPOSE_VARIANTS, WheelSource
 from neuropose.estimator._sample_clip import FrameTransform, sample_clip_plan
-from neuropose.schema import SchemaError
+from neuropose.schema import InferenceOptions, SchemaError
 from neuropose.schema._skeletons import BLAZEPOSE_33, KNOWN_SKELETONS, known_skeleton
 from support.real_person import cache_dir, decode_rgb, real_person_clip
 
@@ -255,9 +256,13 @@ def test_import_of_a_task_file(tmp_path, bundle):
     assert not other.entry.pinned
     store.verify("clinic_pose")
     assert store.import_path(renamed).path == other.path  # the same file again is a no-op
-    # Until the backends share one loader, the MeTRAbs loader says what the entry is.
+    # load_model is MeTRAbs' own loader and says what the entry is; load_backend picks BlazePose.
     with pytest.raises(ModelInterfaceError, match="is a BlazePose bundle"):
         load_model("clinic_pose", store, allow_download=False)
+    options = InferenceOptions().with_overrides({"model": "clinic_pose"})
+    backend = load_backend(options, store, allow_download=False)
+    assert (backend.name, backend.model.name) == ("blazepose", "clinic_pose")
+    backend.close()
 
 
 def test_import_refuses_what_is_not_a_pose_bundle(tmp_path):

@@ -32,10 +32,13 @@ def _neuropose(
     )
 
 
-def _person_filled(results: Path) -> np.ndarray:
-    """Person 0's 3D poses (mm) of a one-video job, missing frames filled linearly by index."""
+def _person_filled(results: Path, track: int) -> np.ndarray:
+    """One track's 3D poses (mm) of a one-video job, missing frames filled linearly by index."""
     predictions_path = io.load_job_results(results).videos[0].predictions_path
-    poses = io.load_predictions(results.parent / predictions_path).poses3d[:, 0]
+    predictions = io.load_predictions(results.parent / predictions_path)
+    poses = np.full(predictions.poses3d[:, 0].shape, np.nan, np.float32)
+    rows, slots = np.nonzero(predictions.track_ids == track)
+    poses[rows] = predictions.poses3d[rows, slots]
     flat = poses.reshape(len(poses), -1).astype(np.float64)
     frames = np.arange(len(flat))
     seen = np.isfinite(flat).all(axis=1)
@@ -95,7 +98,7 @@ def test_ingest_watch_status_segment_compare_export_with_serve(tmp_path, standin
 
         watch = _neuropose("watch", "--once", env=env)
         assert watch.returncode == 0, watch.stderr
-        assert "2 job(s) run" in watch.stderr
+        assert "2 job(s) run" in watch.stdout  # a result: stdout
 
         with urllib.request.urlopen(base + "status.json", timeout=10) as response:
             served = StatusFile.model_validate(json.loads(response.read()))
@@ -122,18 +125,23 @@ def test_ingest_watch_status_segment_compare_export_with_serve(tmp_path, standin
     assert io.load_segmentation(tmp_path / "seg.json").source_file_name == "trial_01.mp4.npz"
 
     other = data / "out" / "patient_001_trial_02" / "results.json"
+    # The square jumps back to the left at frame 20, which the tracker takes for a new person
+    # (track 1); the trials differ after it (trial_01 ends at frame 24, trial_02 at 30).
     compare = _neuropose(
-        "compare", str(results), f"{other}#trial_02.mp4", "--align", "none", "--json", env=env
-    )
+        "compare", str(results), f"{other}#trial_02.mp4", "--align", "none", "--person", "1",
+        "--a-range", "20:24", "--b-range", "20:30", "--json", env=env,
+    )  # fmt: skip
     assert compare.returncode == 0, compare.stderr
-    # The square moves, so raw positions differ between the trials; the distance must be the
-    # textbook DTW of person 0 with its missing frames filled (the default nan_policy).
-    expected = textbook_dtw(_person_filled(results), _person_filled(other))
+    # The distance must be the textbook DTW of that track with its missing frames filled (the
+    # default nan_policy).
+    expected = textbook_dtw(_person_filled(results, 1)[20:24], _person_filled(other, 1)[20:30])
     assert expected > 0
     assert json.loads(compare.stdout)["distance"] == pytest.approx(expected, rel=1e-9)
 
     csv_path = tmp_path / "trial.csv"
-    export = _neuropose("export", str(results), "--format", "csv", "-o", str(csv_path), env=env)
+    export = _neuropose(
+        "export", str(results), "--format", "csv", "-o", str(csv_path), "--person", "all", env=env
+    )
     assert export.returncode == 0, export.stderr
     rows = csv_path.read_text().splitlines()
     # 24 frames, every 5th empty (the square leaves the frame), 24 joints per person.
@@ -167,7 +175,7 @@ def test_process_and_its_errors(tmp_path, standin):
 
     missing = _neuropose("process", str(tmp_path / "nothere.mp4"), env=env)
     assert missing.returncode == 3
-    assert "no such video file" in missing.stderr
+    assert "nothere.mp4 does not exist" in missing.stderr
 
     skeleton = _neuropose("process", str(video), "--skeleton", "h36m_99", env=env)
     assert skeleton.returncode == 3
@@ -197,3 +205,182 @@ def test_doctor_self_test_offline(tmp_path):
     assert checks["tensorflow"]["ok"]
     assert "TensorFlow 2." in checks["tensorflow"]["detail"]
     assert "not cached" in checks["model cache"]["detail"]
+    assert not checks["model cache"]["ok"]  # what is missing is a failure, with its fix
+    assert "neuropose model download metrabs_l" in checks["model cache"]["detail"]
+
+
+# ------------------------------------------------------------------ BlazePose, a real person
+BLAZEPOSE_NOSE, BLAZEPOSE_HIPS = 0, (23, 24)
+
+
+@pytest.fixture(scope="module")
+def blazepose_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The command line's environment with the real blazepose-full bundle cached (built offline)."""
+    from support.real_person import blazepose_models
+
+    scratch = tmp_path_factory.mktemp("blazepose")
+    return {
+        **os.environ,
+        "NEUROPOSE_MODEL_DIR": str(blazepose_models()),
+        "NEUROPOSE_DATA_DIR": str(scratch / "data"),
+    }
+
+
+def _one_line_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: "), stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_process_with_blazepose_finds_the_real_person(tmp_path, blazepose_env):
+    from support.real_person import real_person_clip
+
+    clip = real_person_clip()
+    done = _neuropose(
+        "process", str(clip.path), "-o", str(tmp_path / "out"), "--model", "blazepose-full",
+        "--json", env=blazepose_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)["videos"][0]
+    predictions = io.load_predictions(Path(report["output"]))
+    people = predictions.people_per_frame
+    found = int((people[list(clip.person_frames)] > 0).sum())
+    assert found >= 0.9 * len(clip.person_frames)
+    assert (people[list(clip.empty_frames)] == 0).all()
+    for frame in np.flatnonzero(people):
+        xy = predictions.poses2d[frame, 0]
+        assert xy[BLAZEPOSE_NOSE, 1] < xy[list(BLAZEPOSE_HIPS), 1].mean(), frame
+    assert predictions.skeleton.name == "blazepose_33"
+    assert predictions.units.frame3d.startswith("hip-centred")
+    assert predictions.units.root_translation_mm is not None
+    assert predictions.root_translation_mm is not None
+    assert predictions.joint_confidence is not None
+    assert predictions.provenance.backend == "blazepose"
+    assert predictions.provenance.parameters.blazepose.num_poses == 2
+    assert "nobody was found" not in done.stderr
+    # MediaPipe's native start-up chatter stays off the terminal; ours is one line.
+    assert "XNNPACK" not in done.stderr
+    assert "Exception ignored" not in done.stderr
+
+    usage = _neuropose("process", str(clip.path), "--model", "blazepose-full", "--num-poses", "0", env=blazepose_env)  # fmt: skip
+    assert usage.returncode == 2
+    assert "--num-poses" in usage.stderr
+
+
+@pytest.mark.slow
+def test_a_video_with_nobody_is_a_warning_not_an_error(tmp_path, blazepose_env):
+    def room(index: int) -> np.ndarray:  # a still, empty scene: a gradient and a few boxes
+        frame = np.tile(np.linspace(40, 200, 640, dtype=np.uint8)[None, :, None], (360, 1, 3))
+        frame[200:300, 100:220] = (30, 90, 160)
+        frame[50:120, 400:600] = (200, 200, 210)
+        return frame
+
+    video = write_video(tmp_path / "empty_room.mp4", 20, room)
+    done = _neuropose("process", str(video), "-o", str(tmp_path / "out"), "--model", "blazepose-full", env=blazepose_env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "empty_room.mp4: nobody was found in any of its 20 frames" in done.stderr
+    assert "error" not in done.stderr.lower()
+    predictions = io.load_predictions(tmp_path / "out" / "empty_room.npz")
+    assert predictions.frame_count == 20
+    assert predictions.max_people == 0
+    assert predictions.poses3d.shape == (20, 0, 33, 3)
+
+
+@pytest.mark.slow
+def test_a_bad_model_file_is_a_one_line_input_error(tmp_path, blazepose_env):
+    from support.real_person import blazepose_models
+
+    video = write_video(tmp_path / "clip.mp4", 4)
+    bundle = next((blazepose_models() / "blazepose-full" / "model").glob("*.task"))
+    truncated = tmp_path / "truncated.task"
+    truncated.write_bytes(bundle.read_bytes()[: bundle.stat().st_size // 2])
+    lone = tmp_path / "pose_landmark_full.tflite"
+    lone.write_bytes((bundle.parent / "sources" / "pose_landmark_full.tflite").read_bytes())
+    for model, expected in (
+        (truncated, r"truncated\.task is not a readable MediaPipe Tasks bundle"),
+        (lone, r"pose_landmark_full\.tflite is a single TFLite model; BlazePose needs"),
+    ):
+        done = _neuropose("process", str(video), "--model", str(model), env=blazepose_env)
+        assert done.returncode == 3, done.stderr
+        assert re.search(expected, _one_line_error(done.stderr)), done.stderr
+
+
+_UNREACHABLE_METRABS = r"""
+import dataclasses, sys
+import neuropose.estimator._store as store
+from neuropose.estimator._registry import MODEL_VARIANTS
+# MeTRAbs' server made unreachable (a closed loopback port), as on a registry-only machine.
+store.MODEL_VARIANTS = {
+    name: dataclasses.replace(variant, base_url="http://127.0.0.1:9/unreachable")
+    for name, variant in MODEL_VARIANTS.items()
+}
+from neuropose.cli import main
+sys.argv = ["neuropose", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+@pytest.mark.slow
+def test_when_metrabs_cannot_be_fetched_the_error_says_what_to_run(tmp_path):
+    env = {
+        **os.environ,
+        "NEUROPOSE_MODEL_DIR": str(tmp_path / "models"),
+        "NEUROPOSE_DATA_DIR": str(tmp_path / "data"),
+    }
+    video = write_video(tmp_path / "my_video.mp4", 4)
+    done = subprocess.run(
+        [sys.executable, "-c", _UNREACHABLE_METRABS, "process", str(video), "-o", "results/"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    # One progress line ("fetching it ..."), then the error on one line.
+    progress, line = [line for line in done.stderr.splitlines() if line.strip()]
+    assert progress.startswith("model metrabs_l is not cached yet: fetching it")
+    assert line.startswith("error: ")
+    assert "Traceback" not in done.stderr
+    assert "model 'metrabs_l' is not cached" in line
+    # The exact command to copy: the one that was run, with the offline model.
+    assert line.endswith(f"process {video} -o results/ --model blazepose-full"), line
+
+
+@pytest.mark.slow
+def test_sample_clip_gives_a_newcomer_a_video(tmp_path):
+    from neuropose.estimator import FrameReader
+
+    env = {**os.environ, "NEUROPOSE_DATA_DIR": str(tmp_path / "data")}
+    target = tmp_path / "videos" / "my_video.mp4"
+    done = _neuropose("sample-clip", str(target), "--frames", "30", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "30 frames, 640x360" in done.stdout
+    assert "the person is in 25 of them" in done.stdout
+    with FrameReader(target) as reader:
+        assert sum(1 for _ in reader) == 30
+    wrong = _neuropose("sample-clip", str(tmp_path / "clip.avi"), env=env)
+    assert wrong.returncode == 2
+
+
+@pytest.mark.slow
+def test_watch_runs_blazepose_jobs(tmp_path, blazepose_env):
+    from support.real_person import real_person_clip
+
+    env = {**blazepose_env, "NEUROPOSE_DATA_DIR": str(tmp_path / "data"), "NEUROPOSE_MODEL": "blazepose-full", "NEUROPOSE_SETTLE_TIME_S": "0"}  # fmt: skip
+    for folder in ("in", "out", "failed"):
+        (tmp_path / "data" / folder).mkdir(parents=True)
+    job = tmp_path / "data" / "in" / "astronaut"
+    job.mkdir()
+    (job / "clip.mp4").write_bytes(real_person_clip().path.read_bytes())
+    watch = _neuropose("watch", "--once", env=env)
+    assert watch.returncode == 0, watch.stderr
+    results = tmp_path / "data" / "out" / "astronaut" / "results.json"
+    entry = io.load_job_results(results).videos[0]
+    predictions = io.load_predictions(results.parent / entry.predictions_path)
+    assert predictions.provenance.backend == "blazepose"
+    assert (predictions.people_per_frame > 0).sum() >= 45

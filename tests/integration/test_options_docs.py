@@ -1,17 +1,25 @@
-"""The docs' inference-option tables are generated from the options model and kept in step.
+"""The docs' generated parts are kept in step with the code: option tables and the CLI reference.
 
 Each generated block sits between ``<!-- BEGIN generated: NAME -->`` and ``<!-- END generated:
-NAME -->`` markers. After changing :class:`~neuropose.schema.InferenceOptions`, rewrite them with
-``uv run python tests/integration/test_options_docs.py``.
+NAME -->`` markers: the inference options (from :class:`~neuropose.schema.InferenceOptions`) and
+the reference of every command, argument and option of ``neuropose`` (from the typer app).
+After changing either, rewrite them with ``uv run python tests/integration/test_options_docs.py``.
+The hand-written command table of docs/cli.md is checked the other way: every option it names
+exists on its command.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+from neuropose.cli import app
 from neuropose.schema import InferenceOptions, OptionLeaf
 from neuropose.schema._settings import ENV_PREFIX
 
@@ -53,9 +61,77 @@ def flags_list() -> str:
     )
 
 
+# typer vendors its own click: its classes are reached through typer.core.
+def _commands(
+    group: TyperGroup, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        if command.hidden:
+            continue
+        if isinstance(command, TyperGroup):
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _parameter_rows(params: list[Any], skip: set[str]) -> list[str]:
+    rows = []
+    for param in params:
+        if isinstance(param, TyperArgument):
+            label = f"`{(param.name or '').upper()}{'...' if param.nargs == -1 else ''}`"
+        elif param.opts[0] in skip:
+            continue
+        else:
+            label = ", ".join(f"`{name}`" for name in (*param.opts, *param.secondary_opts))
+        meaning = _cell(getattr(param, "help", None) or "")
+        flag = isinstance(param, TyperOption) and (param.is_flag or param.count)
+        if param.required:
+            meaning += " Required."
+        elif not flag and param.default not in (None, ()) and "Default" not in meaning:
+            meaning += f" Default `{param.default}`."
+        rows.append(f"| {label} | {meaning.strip()} |")
+    return rows
+
+
+def command_options(command: Any) -> set[str]:
+    """Every option spelling of ``command`` (``--output``, ``-o`` ...)."""
+    return {
+        name
+        for param in command.params
+        if isinstance(param, TyperOption)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+
+
+def cli_reference() -> str:
+    """Every command of the ``neuropose`` app with its arguments and options."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    inference = {leaf.flag for leaf in InferenceOptions.leaves()}
+    header = ["| argument or option | meaning |", "|---|---|"]
+    lines = ["Generated from the command line itself. Global options, before the command:", ""]
+    lines += [*header, *_parameter_rows(group.params, set()), ""]
+    for path, command in _commands(group):
+        lines += [f"### `neuropose {' '.join(path)}`", ""]
+        lines += [_cell(command.get_short_help_str(limit=1000)), ""]
+        takes_inference_flags = inference <= command_options(command)
+        rows = _parameter_rows(command.params, inference if takes_inference_flags else set())
+        if rows:
+            lines += [*header, *rows, ""]
+        if takes_inference_flags:
+            lines += ["And every inference flag (listed above).", ""]
+    return "\n".join(lines).rstrip()
+
+
 GENERATED: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/configuration.md", "inference-options"): options_table,
     ("docs/cli.md", "inference-flags"): flags_list,
+    ("docs/cli.md", "reference"): cli_reference,
 }
 
 
@@ -83,6 +159,57 @@ def test_every_option_is_documented_with_its_key_variable_and_flag():
         assert f"| `{leaf.name}` |" in configuration, leaf.name
         assert f"`{ENV_PREFIX}{leaf.name.upper()}`" in configuration, leaf.name
         assert f"`{leaf.flag}`" in cli, leaf.flag
+
+
+def _documented_commands() -> list[tuple[str, set[str]]]:
+    """The hand-written command table of docs/cli.md: each row's commands and the options it names."""
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = text.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in table.splitlines():
+        found = re.match(r"^\| `([^`]+)` \|", line)
+        if not found:
+            continue
+        cell = found.group(1)
+        named = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", cell))
+        rows.append((cell, named))
+    return rows
+
+
+def test_every_option_the_command_table_names_exists():
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    rows = _documented_commands()
+    assert len(rows) >= 10
+    for cell, named in rows:
+        # "model list / download NAME / import PATH [--name N]": a group's subcommands.
+        words = cell.split()
+        command = group.commands.get(words[0])
+        assert command is not None, f"docs/cli.md documents an unknown command: {cell}"
+        if isinstance(command, TyperGroup):
+            subcommands = [part.split()[0] for part in cell[len(words[0]) :].split("/")]
+            options = set().union(*(command_options(command.commands[s]) for s in subcommands))
+        else:
+            options = command_options(command)
+        assert named <= options, (
+            f"docs/cli.md `{cell}` names {sorted(named - options)}, which do not exist"
+        )
+
+
+def test_every_option_of_every_command_is_in_the_reference():
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    inference = {leaf.flag for leaf in InferenceOptions.leaves()}
+    for path, command in _commands(group):
+        section = text.split(f"### `neuropose {' '.join(path)}`", 1)
+        assert len(section) == 2, f"docs/cli.md has no reference for {' '.join(path)}"
+        body = section[1].split("\n### ", 1)[0]
+        for option in command_options(command):
+            documented = f"`{option}`" in body or (
+                option in inference and "every inference flag" in body
+            )
+            assert documented, f"`neuropose {' '.join(path)} {option}` is not documented"
 
 
 def _rewrite() -> None:

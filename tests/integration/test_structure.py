@@ -59,6 +59,9 @@ HEAVY_AT_IMPORT_ALLOWED: dict[str, frozenset[str]] = {
     "neuropose.analysis._dtw_kernel": frozenset({"numba"}),
     # Likewise the compiled text formatter of the CSV export, imported by export._text's functions.
     "neuropose.analysis.export._text_kernel": frozenset({"numba"}),
+    # The compiled cleaning kernels (Hampel, PCHIP resampling, zero-phase filter), imported by
+    # cleaning.py's functions when a trajectory is cleaned.
+    "neuropose.analysis._cleaning_kernels": frozenset({"numba"}),
 }
 """Modules allowed to import a heavy library at module level, and which ones."""
 

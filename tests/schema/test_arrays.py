@@ -123,7 +123,15 @@ def test_the_file_formats_page_lists_exactly_the_arrays():
 
 
 def test_every_view_round_trips_every_array(tmp_path):
-    predictions = make_predictions(6, [1, 2, 0, 1, 2, 1], 4, confidence=True, tracks=True)
+    predictions = make_predictions(
+        6,
+        [1, 2, 0, 1, 2, 1],
+        4,
+        confidence=True,
+        tracks=True,
+        root_translation=True,
+        quality_flags=True,
+    )
     frames = predictions.to_frames()
     person = frames[1].people[1]
     for spec in PREDICTION_ARRAYS:
@@ -135,13 +143,23 @@ def test_every_view_round_trips_every_array(tmp_path):
         io.save_predictions(predictions, tmp_path / f"p.{suffix}")
         assert io.load_predictions(tmp_path / f"p.{suffix}").same_as(predictions)
     with np.load(tmp_path / "p.npz") as archive:
-        assert set(archive.files) == {"header"} | {s.name for s in PREDICTION_ARRAYS}
+        names = {s.name for s in PREDICTION_ARRAYS}
+        assert {name.removesuffix(".stored") for name in archive.files} == {"header"} | names
+        described = json.loads(archive["header"].tobytes())["arrays"]
         for spec in PREDICTION_ARRAYS:
-            assert archive[spec.name].dtype in (spec.dtype, np.uint8)  # uint8: byte planes
+            stored = {
+                "raw": (spec.dtype,),
+                "byteplanes": (np.uint8,),
+                "byteplanes_split": (np.uint8,),
+                "projection_residual": (np.int8, np.int16),  # poses2d against projected poses3d
+            }[described[spec.name]["encoding"]]
+            assert archive[spec.name].dtype in stored
 
 
 def test_same_as_looks_at_every_array():
-    predictions = make_predictions(3, 1, 2, confidence=True, tracks=True)
+    predictions = make_predictions(
+        3, 1, 2, confidence=True, tracks=True, root_translation=True, quality_flags=True
+    )
     for spec in PREDICTION_ARRAYS:
         array = np.array(getattr(predictions, spec.name))
         array.reshape(-1)[-1] += 1  # the last value: a later time keeps times ordered

@@ -1,4 +1,4 @@
-"""Predictions files of schema_version 1 (flat inference parameters) load as version 2."""
+"""Predictions files of schema_version 1 (flat inference parameters) load as the current version."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_version_1_file_loads_with_its_parameters_in_the_options_tree(tmp_path, 
     assert json.loads(_header_text(path))["schema_version"] == 1
 
     loaded = io.load_predictions(path)
-    assert loaded.schema_version == VideoPredictions.CURRENT_VERSION == 2
+    assert loaded.schema_version == VideoPredictions.CURRENT_VERSION == 3
     options = loaded.provenance.parameters
     assert isinstance(options, InferenceOptions)
     assert (options.model, options.batch_size, options.device) == ("metrabs_test", 16, "/GPU:0")
@@ -78,10 +78,13 @@ def test_version_1_file_loads_with_its_parameters_in_the_options_tree(tmp_path, 
     assert loaded.metadata == original.metadata
     assert loaded.provenance.model_sha256 == original.provenance.model_sha256
 
-    # Saved again, it is a version-2 file that reloads identically.
+    # Version 2 to 3 gave it quality flags: observed where a person is, missing elsewhere.
+    assert loaded.quality_flags is not None
+    np.testing.assert_array_equal(loaded.quality_flags[..., 0], np.where(loaded.person_mask, 1, 16))
+    # Saved again, it is a current file that reloads identically.
     again = tmp_path / f"new.{suffix}"
     io.save_predictions(loaded, again)
-    assert json.loads(_header_text(again))["schema_version"] == 2
+    assert json.loads(_header_text(again))["schema_version"] == 3
     assert io.load_predictions(again).same_as(loaded)
 
 

@@ -25,12 +25,25 @@ class FakeVideoError(Exception):
 
 
 class FakeEstimator:
+    """``load_time_s``: reported by the first call only, as the real estimator reports its load.
+
+    ``full_paths``: errors name the video by its full path, as the real decoder's do.
+    """
+
     def __init__(
-        self, seconds_per_frame: float = 0.0, batch: int = 8, log: Path | None = None
+        self,
+        seconds_per_frame: float = 0.0,
+        batch: int = 8,
+        log: Path | None = None,
+        *,
+        load_time_s: float | None = None,
+        full_paths: bool = False,
     ) -> None:
         self.seconds_per_frame = seconds_per_frame
         self.batch = batch
         self.log = log
+        self.load_time_s = load_time_s
+        self.full_paths = full_paths
         self.calls: list[Path] = []
 
     def process_video(
@@ -42,7 +55,8 @@ class FakeEstimator:
         for done in range(self.batch, frames + self.batch, self.batch):
             time.sleep(self.seconds_per_frame * self.batch)
             if data.startswith(b"FAIL") and done >= frames // 2:
-                raise FakeVideoError(f"{Path(video).name}: cannot decode frame {done}")
+                named = video if self.full_paths else Path(video).name
+                raise FakeVideoError(f"{named}: cannot decode frame {done}")
             if progress is not None:
                 progress(min(done, frames), frames)
         predictions = make_predictions(frames, 1, 5, seed=len(data))
@@ -57,9 +71,11 @@ class FakeEstimator:
             per_frame_latency_ms=tuple(np.zeros(frames).tolist()),
             throughput_fps=frames / 0.01,
             peak_rss_mb=1.0,
+            model_load_time_s=self.load_time_s,
             device="/CPU:0",
             tensorflow_version="none",
         )
+        self.load_time_s = None  # the model is loaded once
         if self.log is not None:
             with open(self.log, "a") as handle:
                 handle.write(f"{Path(video).parent.name}/{Path(video).name}\n")

@@ -12,9 +12,13 @@ from neuropose.schema import (
     CameraIntrinsics,
     InferenceOptions,
     Provenance,
+    QualityFlag,
+    RootTranslation,
     Skeleton,
+    Units,
     VideoMetadata,
     VideoPredictions,
+    flags_from_presence,
 )
 
 BERKELEY_MHAD_43 = (
@@ -84,6 +88,8 @@ def make_predictions(
     seed: int = 0,
     confidence: bool = False,
     tracks: bool = False,
+    root_translation: bool = False,
+    quality_flags: bool = False,
 ) -> VideoPredictions:
     """Smooth random trajectories; ``people`` is a count for every frame or a per-frame list."""
     rng = np.random.default_rng(seed)
@@ -109,6 +115,15 @@ def make_predictions(
     if confidence:
         conf = rng.uniform(0, 1, (frames, slots, joints))
         conf[~present] = np.nan
+    root = None
+    if root_translation:  # an estimated camera-frame origin, as hip-centred backends add
+        root = p3.mean(axis=2)  # NaN in empty slots, as the format wants
+    units = Units(root_translation_mm=RootTranslation.ESTIMATED) if root_translation else Units()
+    flags = None
+    if quality_flags:  # observed where a person is, one interpolated sample to tell them apart
+        flags = flags_from_presence(np.broadcast_to(present[..., None], (frames, slots, joints)))
+        if flags.size and present[0, 0]:
+            flags[0, 0, -1] = QualityFlag.INTERPOLATED
     return VideoPredictions(
         metadata=VideoMetadata(
             file_name="trial.mp4",
@@ -136,4 +151,7 @@ def make_predictions(
         poses2d=p2,
         track_ids=track_ids,
         joint_confidence=conf,
+        root_translation_mm=root,
+        quality_flags=flags,
+        units=units,
     )

@@ -8,6 +8,7 @@ source and parameters, so an edited generator never serves a stale clip.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import os
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuropose.estimator import _sample_clip
+from neuropose.estimator import ModelStore, _sample_clip
+from neuropose.estimator._registry import BLAZEPOSE_VARIANTS, BlazePoseVariant
 from neuropose.estimator._sample_clip import SampleClip, sample_clip, sample_clip_plan
 from neuropose.estimator._video import FrameReader
 
@@ -26,6 +28,28 @@ def cache_dir() -> Path:
     folder = Path(base) / "neuropose-tests"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# Port 9 (discard) is closed on loopback: Google's host "fails" at once, as on a machine that
+# reaches only the package registry, so the bundle is always built through pip.
+UNREACHABLE = "http://127.0.0.1:9/unreachable"
+OFFLINE_FULL: BlazePoseVariant = dataclasses.replace(
+    BLAZEPOSE_VARIANTS["blazepose-full"], base_url=UNREACHABLE
+)
+"""blazepose-full with Google's host made unreachable: only the package-index route remains."""
+
+
+def blazepose_models() -> Path:
+    """The model folder holding ``blazepose-full``, built through pip on first use per machine.
+
+    Point ``NEUROPOSE_MODEL_DIR`` at it to run the real bundle from the command line: the
+    entry is then cached and usable, so nothing is downloaded.
+    """
+    store = ModelStore(
+        cache_dir() / "models", variants={"blazepose-full": OFFLINE_FULL}, timeout_s=60
+    )
+    store.ensure("blazepose-full")
+    return store.root
 
 
 def real_person_clip(

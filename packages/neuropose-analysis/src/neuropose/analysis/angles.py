@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from neuropose.analysis._indices import check_joint_indices
 from neuropose.analysis._poses import FloatArray, as_poses
 from neuropose.analysis.trajectories import joint_indices, person_trajectory
 
@@ -24,8 +25,16 @@ def joint_angle(poses: npt.ArrayLike, first: int, vertex: int, last: int) -> Flo
     """Angle at ``vertex`` between the bones to ``first`` and ``last``, in degrees, per frame.
 
     A zero-length bone or a missing frame gives NaN (no warning). 180 is a straight limb.
+
+    Raises
+    ------
+    JointIndexError
+        If an index is outside ``0 .. joints - 1`` (negative indices are refused).
+    ShapeMismatchError
+        If ``poses`` is not ``(frames, joints, 3)``.
     """
     array = as_poses(poses)
+    check_joint_indices(array.shape[1], first=first, vertex=vertex, last=last)
     u = array[:, first] - array[:, vertex]
     v = array[:, last] - array[:, vertex]
     nu, nv = np.linalg.norm(u, axis=-1), np.linalg.norm(v, axis=-1)
@@ -42,7 +51,7 @@ def joint_angles(
     predictions: VideoPredictions,
     triplets: Sequence[tuple[str, str, str]],
     *,
-    person: int = 0,
+    person: int | None = None,
 ) -> dict[tuple[str, str, str], FloatArray]:
     """Three-joint angles in degrees, by joint names of the file's skeleton.
 
@@ -53,7 +62,8 @@ def joint_angles(
     triplets
         ``(end, vertex, end)`` joint names, e.g. ``("lsho1", "lelb", "lwri")`` for the left elbow.
     person
-        Person slot.
+        Track id (a person slot in a file without track ids); ``None`` for the file's only
+        person (refused when it holds several).
 
     Raises
     ------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from neuropose.analysis._errors import ShapeMismatchError
 from neuropose.analysis.dtw import Method, NanPolicy, dtw_all
 from neuropose.analysis.normalize import Alignment, align_poses
-from neuropose.analysis.trajectories import person_trajectory
+from neuropose.analysis.trajectories import person_label, person_trajectory
 
 if TYPE_CHECKING:
     from neuropose.schema import Comparison, VideoPredictions
@@ -24,7 +24,8 @@ def compare_trials(
     reference: VideoPredictions,
     candidate: VideoPredictions,
     *,
-    person: int = 0,
+    person: int | None = None,
+    candidate_person: int | None = None,
     reference_frames: slice | None = None,
     candidate_frames: slice | None = None,
     align: Alignment = "root",
@@ -46,7 +47,10 @@ def compare_trials(
     reference, candidate
         The two trials; they must use the same skeleton.
     person
-        Person slot in both trials (0 is the first person detected in each frame).
+        The person in the reference trial: a track id (a person slot in a file without track
+        ids); ``None`` for the trial's only person (refused when it holds several).
+    candidate_person
+        The person in the candidate trial, read likewise; ``person`` when ``None``.
     reference_frames, candidate_frames
         Frames to compare (``slice(start, stop)``, e.g. one repetition); all by default.
     align
@@ -80,11 +84,16 @@ def compare_trials(
             f"{candidate.metadata.file_name} uses {candidate.skeleton.name}; compare trials "
             "estimated with the same skeleton"
         )
+    other = person if candidate_person is None else candidate_person
     first = align_poses(
-        person_trajectory(reference, person)[reference_frames or slice(None)], align
+        person_trajectory(reference, person)[reference_frames or slice(None)],
+        align,
+        skeleton=reference.skeleton,
     )
     second = align_poses(
-        person_trajectory(candidate, person)[candidate_frames or slice(None)], align
+        person_trajectory(candidate, other)[candidate_frames or slice(None)],
+        align,
+        skeleton=candidate.skeleton,
     )
     result = dtw_all(
         first, second, method=method, window=window, radius=radius, nan_policy=nan_policy
@@ -97,5 +106,10 @@ def compare_trials(
         normalized_distance=result.normalized_distance,
         path_length=len(result.path),
         window=window,
-        preprocessing=(f"person {person}", f"align {align}", f"nan_policy {nan_policy}"),
+        preprocessing=(
+            f"reference person {person_label(reference, person)}",
+            f"candidate person {person_label(candidate, other)}",
+            f"align {align}",
+            f"nan_policy {nan_policy}",
+        ),
     )

@@ -6,14 +6,23 @@ of the Euclidean distance between the frames the path pairs. For poses, a frame 
 flattened ``(joints * 3)`` vector in millimetres, so the distance is in millimetres summed over
 path steps; ``normalized_distance`` divides by the number of steps.
 
-``method="exact"`` computes it exactly (optionally inside a Sakoe-Chiba band): frame distances
-come from :func:`scipy.spatial.distance.cdist` (exact differences), the recurrence from a small
-numba-compiled loop, cached on disk after its first compilation. ``method="fastdtw"`` calls the
-``fastdtw`` package (an approximation) for comparison.
+``method="exact"`` computes it exactly, optionally inside a Sakoe-Chiba band of half-width
+``window`` frames. For sequences of unequal length the band is tslearn's
+(``sakoe_chiba_radius=window``), which is also dtaidistance's (``window=window + 1``): cell
+``(i, j)`` is allowed when ``-(window + max(0, n - m)) <= j - i <= window + max(0, m - n)``,
+i.e. the band around the main diagonal is widened by the length difference on the longer
+sequence's side only, so the last cell is always reachable. The kernel stores only the band:
+memory is ``O(n * window)``, and two 54,000-frame trials with a 30-frame window need a few tens
+of MB (``scripts/bench/dtw.py`` measures it). ``method="fastdtw"`` calls the ``fastdtw``
+package (an approximation with its own ``radius``, and no window) for comparison.
+
+DTW works on samples, not on seconds: resample variable-frame-rate trials onto a uniform time
+grid first if the band or the path should mean the same time everywhere.
 """
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,10 +32,13 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from neuropose.analysis._errors import ShapeMismatchError
+from neuropose.analysis._errors import DTWInputError, ShapeMismatchError
+from neuropose.analysis._indices import check_joint_indices
 from neuropose.analysis.resample import interpolate_gaps
 
 __all__ = [
+    "METHODS",
+    "NAN_POLICIES",
     "DTWResult",
     "Method",
     "NanPolicy",
@@ -39,8 +51,12 @@ __all__ = [
 
 Method = Literal["exact", "fastdtw"]
 """DTW algorithms: ``"exact"`` (this package's kernel) or ``"fastdtw"`` (the approximation)."""
+METHODS: tuple[Method, ...] = ("exact", "fastdtw")
+"""The values of ``method`` that :func:`dtw` accepts."""
 NanPolicy = Literal["propagate", "interpolate", "drop"]
 """What :func:`dtw` does with NaN frames (see its ``nan_policy`` parameter)."""
+NAN_POLICIES: tuple[NanPolicy, ...] = ("propagate", "interpolate", "drop")
+"""The values of ``nan_policy`` that :func:`dtw` accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +74,17 @@ class DTWResult:
     method
         ``"exact"`` or ``"fastdtw"``.
     window
-        Sakoe-Chiba half-width used (frames), or ``None``.
+        Sakoe-Chiba half-width in frames (tslearn's radius; see the module docstring for the
+        band on unequal lengths), or ``None``; always ``None`` for fastdtw.
+    radius
+        fastdtw's radius, or ``None`` for the exact method.
     """
 
     distance: float
     path: npt.NDArray[np.intp]
     method: Method
     window: int | None = None
+    radius: int | None = None
 
     @property
     def normalized_distance(self) -> float:
@@ -83,12 +103,60 @@ def _as_frames(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
     return array.reshape(array.shape[0], -1)
 
 
-def _cost_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    # Differences, not the |a|^2 + |b|^2 - 2ab expansion: that one cancels catastrophically
-    # for nearby frames far from the origin (poses in mm at metres from the camera).
-    from scipy.spatial.distance import cdist
+def _count(value: object, name: str) -> int:
+    """Return a non-negative integer option, or raise a named error (booleans are refused)."""
+    if isinstance(value, bool):
+        raise DTWInputError(f"{name} must be a whole number of frames >= 0, got {value!r}")
+    try:
+        number = operator.index(value)  # pyright: ignore[reportArgumentType]
+    except TypeError:
+        raise DTWInputError(
+            f"{name} must be a whole number of frames >= 0, got {value!r}"
+        ) from None
+    if number < 0:
+        raise DTWInputError(
+            f"{name} must be >= 0 frames, got {number} (0 pairs frame i with frame i only; "
+            "leave it unset for no band)"
+        )
+    return number
 
-    return np.asarray(cdist(a, b, "euclidean"), dtype=np.float64)
+
+def _check_options(
+    method: object, window: object, radius: object, nan_policy: object
+) -> tuple[int | None, int]:
+    if method not in METHODS:
+        raise DTWInputError(f"method must be 'exact' or 'fastdtw', not {method!r}")
+    if nan_policy not in NAN_POLICIES:
+        raise DTWInputError(
+            f"nan_policy must be 'propagate', 'interpolate' or 'drop', not {nan_policy!r}"
+        )
+    checked_window = None if window is None else _count(window, "window")
+    if checked_window is not None and method == "fastdtw":
+        raise DTWInputError(
+            "fastdtw has no Sakoe-Chiba window (it would be ignored); use its radius, or "
+            "method='exact' with the window"
+        )
+    return checked_window, _count(radius, "radius")
+
+
+def _check_infinite(array: npt.NDArray[np.float64], name: str) -> None:
+    infinite = np.isinf(array)
+    if infinite.any():
+        frame, feature = np.argwhere(infinite)[0]
+        raise DTWInputError(
+            f"{name} holds an infinite value (frame {frame}, value {feature}); DTW needs finite "
+            "numbers (NaN marks a missing frame)"
+        )
+
+
+def _check_interpolable(array: npt.NDArray[np.float64], name: str) -> None:
+    empty = np.flatnonzero(np.isnan(array).all(axis=0))
+    if empty.size:
+        raise DTWInputError(
+            f"value {empty[0]} of every frame of {name} is NaN ({empty.size} such value(s)): "
+            "there is nothing to interpolate from; leave those values out (for poses, a joint "
+            "that is never seen), or use nan_policy='drop' or 'propagate'"
+        )
 
 
 def _exact(
@@ -96,9 +164,15 @@ def _exact(
 ) -> tuple[float, npt.NDArray[np.intp]]:
     from neuropose.analysis import _dtw_kernel
 
-    band = -1 if window is None else max(window, abs(a.shape[0] - b.shape[0]))
-    total = _dtw_kernel.accumulate(_cost_matrix(a, b), band)
-    return float(total[-1, -1]), _dtw_kernel.backtrack(total)
+    n, m = len(a), len(b)
+    if window is None:
+        lower, upper = n - 1, m - 1
+    else:
+        lower, upper = window + max(0, n - m), window + max(0, m - n)
+    distance, path = _dtw_kernel.banded_dtw(
+        np.ascontiguousarray(a), np.ascontiguousarray(b), min(lower, n - 1), min(upper, m - 1)
+    )
+    return float(distance), path
 
 
 def _fast(
@@ -131,13 +205,16 @@ def dtw(
     method
         ``"exact"`` (default) or ``"fastdtw"``.
     window
-        Sakoe-Chiba band half-width in frames for ``"exact"``: only pairs with
-        ``|i - j| <= max(window, |n - m|)`` are allowed (widened so the end is reachable).
+        Sakoe-Chiba half-width in frames, ``>= 0``, for ``"exact"`` only. Equal lengths:
+        ``|i - j| <= window``. Unequal lengths: tslearn's band (dtaidistance's with
+        ``window + 1``), widened by ``|n - m|`` on the longer sequence's side (module
+        docstring). ``None``: no band.
     radius
-        fastdtw's radius.
+        fastdtw's radius (``>= 0``).
     nan_policy
         ``"propagate"``: NaN anywhere gives a NaN distance and an empty path.
-        ``"interpolate"``: NaN frames are filled by linear interpolation over time first.
+        ``"interpolate"``: NaN frames are filled by linear interpolation over frames first
+        (a value NaN in every frame is refused).
         ``"drop"``: frames with NaN are removed before warping; path indices still refer to the
         original frames.
 
@@ -145,14 +222,23 @@ def dtw(
     ------
     ShapeMismatchError
         If per-frame shapes differ, or a sequence is empty (after dropping NaN frames).
+    DTWInputError
+        For an unknown method or NaN policy; a window or radius that is not a whole number
+        ``>= 0``; a window with fastdtw; an infinite input value; a value NaN in every frame
+        under ``"interpolate"``; or inputs so large that frame distances overflow to infinity.
     """
+    window, radius = _check_options(method, window, radius, nan_policy)
     first, second = _as_frames(a, "a"), _as_frames(b, "b")
     if first.shape[1] != second.shape[1]:
         raise ShapeMismatchError(
             f"frames of a ({first.shape[1]} values) and b ({second.shape[1]}) differ in size"
         )
+    _check_infinite(first, "a")
+    _check_infinite(second, "b")
     index_a, index_b = np.arange(first.shape[0]), np.arange(second.shape[0])
     if nan_policy == "interpolate":
+        _check_interpolable(first, "a")
+        _check_interpolable(second, "b")
         first, second = interpolate_gaps(first), interpolate_gaps(second)
     elif nan_policy == "drop":
         index_a = index_a[np.isfinite(first).all(axis=1)]
@@ -160,20 +246,25 @@ def dtw(
         first, second = first[index_a], second[index_b]
         if not len(first) or not len(second):
             raise ShapeMismatchError("no frame is left after dropping frames with NaN")
-    elif nan_policy != "propagate":
-        raise ValueError(
-            f"nan_policy must be 'propagate', 'interpolate' or 'drop', not {nan_policy!r}"
-        )
     if not (np.isfinite(first).all() and np.isfinite(second).all()):
         return DTWResult(float("nan"), np.empty((0, 2), np.intp), method, window)
     if method == "exact":
         distance, path = _exact(first, second, window)
-    elif method == "fastdtw":
-        distance, path = _fast(first, second, radius)
     else:
-        raise ValueError(f"method must be 'exact' or 'fastdtw', not {method!r}")
+        distance, path = _fast(first, second, radius)
+    if not np.isfinite(distance):
+        raise DTWInputError(
+            "frame distances overflow to infinity (values near the float64 limit of 1.8e308); "
+            "rescale the inputs, e.g. millimetres to metres"
+        )
     mapped = np.stack([index_a[path[:, 0]], index_b[path[:, 1]]], axis=1)
-    return DTWResult(distance, mapped, method, window)
+    return DTWResult(
+        distance,
+        mapped,
+        method,
+        window if method == "exact" else None,
+        radius if method == "fastdtw" else None,
+    )
 
 
 def _check_poses(
@@ -210,8 +301,15 @@ def dtw_per_joint(a: npt.ArrayLike, b: npt.ArrayLike, **options: object) -> tupl
 def dtw_relation(
     a: npt.ArrayLike, b: npt.ArrayLike, joint: int, other: int, **options: object
 ) -> DTWResult:
-    """DTW on the vector from ``other`` to ``joint`` (how two joints move relative to each other)."""
+    """DTW on the vector from ``other`` to ``joint`` (how two joints move relative to each other).
+
+    Raises
+    ------
+    JointIndexError
+        If ``joint`` or ``other`` is not an index of the poses' joints.
+    """
     first, second = _check_poses(a, b)
+    check_joint_indices(first.shape[1], joint=joint, other=other)
     return dtw(first[:, joint] - first[:, other], second[:, joint] - second[:, other], **options)  # type: ignore[arg-type]
 
 

@@ -6,13 +6,16 @@ Inputs are ``(frames, joints, 3)`` poses in millimetres; NaN frames stay NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._errors import AnalysisError, MissingPersonError
 from neuropose.analysis._poses import FloatArray, as_poses
+
+if TYPE_CHECKING:
+    from neuropose.schema import Skeleton
 
 __all__ = [
     "ALIGNMENTS",
@@ -68,7 +71,9 @@ def normalize_body_size(poses: npt.ArrayLike) -> FloatArray:
     return centred / body_scale(array)
 
 
-def align_poses(poses: npt.ArrayLike, align: Alignment) -> FloatArray:
+def align_poses(
+    poses: npt.ArrayLike, align: Alignment, *, skeleton: Skeleton | None = None
+) -> FloatArray:
     """Prepare poses for a comparison between trials (what ``neuropose compare --align`` does).
 
     Parameters
@@ -76,10 +81,16 @@ def align_poses(poses: npt.ArrayLike, align: Alignment) -> FloatArray:
     poses
         ``(frames, joints, 3)`` in millimetres.
     align
-        ``"none"``: unchanged (mm). ``"root"``: each frame minus the mean of its joints, so
+        ``"none"``: unchanged (mm). ``"root"``: each frame minus the midpoint of its hips, so
         where the person stands does not count (mm). ``"scale"``: centred as for ``"root"``,
         then divided by :func:`body_scale` of the centred poses, so body size does not count
         either (unitless, in body sizes).
+    skeleton
+        The poses' skeleton. The hips are its joints named ``*hip*`` (``lhipb``, ``lhipf``,
+        ``lhipl`` and their right mirrors in ``berkeley_mhad_43``; ``left_hip`` and
+        ``right_hip`` in ``blazepose_33``; ``lhip`` and ``rhip`` in ``smpl_24``), and their
+        mean is the midpoint, as left and right count the same joints. Without a skeleton, or
+        for one without hip joints, frames are centred on the mean of all their joints.
 
     Raises
     ------
@@ -92,7 +103,10 @@ def align_poses(poses: npt.ArrayLike, align: Alignment) -> FloatArray:
         raise AnalysisError(f"align must be one of {', '.join(ALIGNMENTS)}, not {align!r}")
     array = as_poses(poses)
     if align != "none":
-        array = array - array.mean(axis=1, keepdims=True)
+        names = skeleton.joint_names if skeleton is not None else ()
+        hips = [k for k, name in enumerate(names) if "hip" in name.lower()]
+        centre = array[:, hips] if hips else array
+        array = array - centre.mean(axis=1, keepdims=True)
     if align == "scale":
         array = array / body_scale(array)
     return array

@@ -53,7 +53,7 @@ def joint_angle_report(
     predictions: VideoPredictions,
     triplets: Sequence[tuple[str, str, str]],
     *,
-    person: int = 0,
+    person: int | None = None,
     source_name: str | None = None,
 ) -> AnalysisReport:
     """Summarise three-joint angles over a trial, by joint names of the file's skeleton.
@@ -66,7 +66,8 @@ def joint_angle_report(
         ``(end, vertex, end)`` joint names, e.g. ``("lsho1", "lelb", "lwri")`` for the left
         elbow; one summary each, in this order.
     person
-        Person slot.
+        Track id (a person slot in a file without track ids); ``None`` for the file's only
+        person (refused when it holds several).
     source_name
         File name recorded as the report's source; defaults to the video's file name.
 
@@ -77,6 +78,7 @@ def joint_angle_report(
     MissingPersonError
         If the person never appears.
     """
+    from neuropose.analysis.trajectories import person_label
     from neuropose.schema import AnalysisReport
 
     angles = joint_angles(predictions, triplets, person=person)
@@ -84,4 +86,5 @@ def joint_angle_report(
         source_files=(source_name or predictions.metadata.file_name,),
         skeleton=predictions.skeleton.name,
         angles=tuple(angle_summary(joints, values) for joints, values in angles.items()),
+        notes=(f"person: {person_label(predictions, person)}",),
     )

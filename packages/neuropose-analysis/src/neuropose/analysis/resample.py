@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from neuropose.analysis._errors import ShapeMismatchError
 from neuropose.analysis._poses import FloatArray
+from neuropose.analysis.kinematics import check_times, merge_repeated_times
 
 __all__ = ["interpolate_gaps", "pad_to_length", "time_normalize"]
 
@@ -39,22 +40,52 @@ def interpolate_gaps(values: npt.ArrayLike, times_s: npt.ArrayLike | None = None
     return flat.reshape(array.shape)
 
 
-def time_normalize(values: npt.ArrayLike, length: int) -> FloatArray:
-    """Resample a sequence to ``length`` frames by linear interpolation (0 % to 100 % of the movement).
+def time_normalize(
+    values: npt.ArrayLike, length: int, times_s: npt.ArrayLike | None = None
+) -> FloatArray:
+    """Resample a sequence to ``length`` samples evenly spaced in time (0 % to 100 % of the movement).
 
-    NaN frames are interpolated first, so the result has NaN only when the input is all NaN.
+    Parameters
+    ----------
+    values
+        Sequence whose first axis is time; other axes are independent series.
+    length
+        Samples wanted; sample ``k`` is at ``k / (length - 1)`` of the movement's duration.
+    times_s
+        Frame times in seconds. Give them whenever the frame rate may vary (phone videos): the
+        percentages are then of elapsed time, as they must be. Without them, frames are taken
+        as equally spaced. Runs of equal timestamps count as one sample (their mean).
+
+    Returns
+    -------
+    ndarray
+        ``(length, ...)``; NaN frames are interpolated over time first, so the result has NaN
+        only where a series is NaN in every frame.
+
+    Raises
+    ------
+    ShapeMismatchError
+        If the sequence is empty, ``length < 1``, or ``times_s`` does not match it.
+    TimestampError
+        If ``times_s`` is not finite, goes backwards, or never advances over several frames.
     """
-    array = interpolate_gaps(values)
-    frames = array.shape[0]
+    array = np.asarray(values, dtype=np.float64)
+    frames = array.shape[0] if array.ndim else 0
     if frames == 0 or length < 1:
         raise ShapeMismatchError(f"cannot resample {frames} frames to {length}")
-    old = np.linspace(0.0, 1.0, frames)
-    new = np.linspace(0.0, 1.0, length)
+    if times_s is None:
+        times = np.linspace(0.0, 1.0, frames)
+    else:
+        check_times(times_s, frames, advancing=frames > 1)
+        array, times, _ = merge_repeated_times(array, times_s)
+        frames = len(times)
+    array = interpolate_gaps(array, times)
     flat = array.reshape(frames, -1)
     if frames == 1:
         out = np.repeat(flat, length, axis=0)
     else:
-        out = np.stack([np.interp(new, old, flat[:, c]) for c in range(flat.shape[1])], axis=1)
+        new = np.linspace(times[0], times[-1], length)
+        out = np.stack([np.interp(new, times, flat[:, c]) for c in range(flat.shape[1])], axis=1)
     return out.reshape((length, *array.shape[1:]))
 
 

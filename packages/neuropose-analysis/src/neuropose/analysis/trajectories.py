@@ -11,20 +11,101 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from neuropose.analysis._errors import MissingPersonError, UnknownJointError
+from neuropose.analysis._errors import (
+    AmbiguousPersonError,
+    MissingPersonError,
+    UnknownJointError,
+)
 from neuropose.analysis._poses import FloatArray
 
 if TYPE_CHECKING:
     from neuropose.schema import Skeleton, VideoPredictions
 
-__all__ = ["joint_indices", "person_trajectory"]
+__all__ = ["PersonBy", "joint_indices", "person_label", "person_trajectory", "resolve_person"]
+
+
+PersonBy = Literal["auto", "track", "slot"]
+"""How an analysis reads its ``person`` argument: ``"track"`` (a track id), ``"slot"`` (a person
+slot: whoever the detector listed there in each frame) or ``"auto"`` (a track id in a tracked
+file, a slot in a file without track ids)."""
+
+
+def resolve_person(
+    predictions: VideoPredictions, person: int | None = None, *, by: PersonBy = "auto"
+) -> tuple[int, Literal["track", "slot"]]:
+    """Turn an analysis's ``person`` argument into a track id or a slot.
+
+    Parameters
+    ----------
+    predictions
+        The video's predictions.
+    person
+        A track id or slot (as ``by`` says), or ``None`` for the file's only person.
+    by
+        How ``person`` is read; ``"auto"``: a track id when the file has track ids.
+
+    Returns
+    -------
+    person, by
+        The person and whether it is a ``"track"`` id or a ``"slot"``.
+
+    Raises
+    ------
+    AmbiguousPersonError
+        If ``person`` is ``None`` and the file holds several people (several tracks; or, in an
+        untracked file, two people in one frame): nothing here guesses which one is meant
+        (:func:`~neuropose.analysis.subject.choose_subject_for` applies the subject rule).
+    MissingPersonError
+        If ``person`` is ``None`` and nobody was detected.
+    """
+    from neuropose.schema import NO_TRACK
+
+    ids = np.asarray(predictions.track_ids)
+    tracked = bool(np.any(ids != NO_TRACK))
+    read: Literal["track", "slot"] = by if by != "auto" else ("track" if tracked else "slot")
+    if person is not None:
+        return int(person), read
+    name = predictions.metadata.file_name
+    if read == "track":
+        tracks = np.unique(ids[ids != NO_TRACK]).tolist()
+        if len(tracks) == 1:
+            return int(tracks[0]), "track"
+        if not tracks:
+            raise MissingPersonError(f"{name} has no track ids; pass a person slot instead")
+        raise AmbiguousPersonError(
+            f"{name} holds {len(tracks)} tracks ({', '.join(map(str, tracks[:10]))}); say which "
+            "person to analyse (neuropose people lists them and picks the subject)"
+        )
+    if predictions.max_people > 1:
+        raise AmbiguousPersonError(
+            f"{name} shows {predictions.max_people} people in one frame and has no track ids, "
+            "so slot 0 is not one person; track the file (neuropose track) and say which "
+            "person to analyse"
+        )
+    if predictions.max_people == 0:
+        raise MissingPersonError(f"nobody was detected in {name}")
+    return 0, "slot"
+
+
+def person_label(
+    predictions: VideoPredictions, person: int | None = None, *, by: PersonBy = "auto"
+) -> str:
+    """Name the person an analysis follows, as outputs record it: ``"track 3"``, ``"slot 0"``.
+
+    Raises
+    ------
+    AmbiguousPersonError, MissingPersonError
+        As :func:`resolve_person`.
+    """
+    chosen, read = resolve_person(predictions, person, by=by)
+    return f"{read} {chosen}"
 
 
 def person_trajectory(
     predictions: VideoPredictions,
-    person: int = 0,
+    person: int | None = None,
     *,
-    by: Literal["slot", "track"] = "slot",
+    by: PersonBy = "auto",
     kind: Literal["poses3d", "poses2d"] = "poses3d",
 ) -> FloatArray:
     """Return one person's joints over time as ``(frames, joints, 3)`` (or ``2``) float64.
@@ -34,36 +115,40 @@ def person_trajectory(
     predictions
         The video's predictions.
     person
-        Person slot (``by="slot"``: 0 is the first person detected in each frame) or track id
-        (``by="track"``).
+        Track id, or person slot (see ``by``); ``None`` for the file's only person.
     by
-        How ``person`` is interpreted.
+        How ``person`` is read (:data:`PersonBy`): by default a track id in a tracked file and
+        a slot (0 is the first person detected in each frame) in a file without track ids.
     kind
         ``"poses3d"`` (mm) or ``"poses2d"`` (px).
 
     Returns
     -------
     ndarray
-        NaN in frames where that person was not detected.
+        NaN in frames where that person was not detected (and in joints a cleaned file marks
+        missing).
 
     Raises
     ------
     MissingPersonError
         If the person is never present.
+    AmbiguousPersonError
+        If ``person`` is ``None`` and the file holds several people.
     """
+    chosen, read = resolve_person(predictions, person, by=by)
     source = np.asarray(getattr(predictions, kind), dtype=np.float64)
     frames, joints = predictions.frame_count, predictions.skeleton.joint_count
     result = np.full((frames, joints, source.shape[-1]), np.nan)
-    if by == "slot":
-        if 0 <= person < predictions.max_people:
-            result = source[:, person].copy()
+    if read == "slot":
+        if 0 <= chosen < predictions.max_people:
+            result = source[:, chosen].copy()
     else:
-        rows, slots = np.nonzero(predictions.track_ids == person)
+        rows, slots = np.nonzero(predictions.track_ids == chosen)
         result[rows] = source[rows, slots]
     if np.all(np.isnan(result)):
-        seen = "slots 0.." + str(predictions.max_people - 1) if by == "slot" else "its track ids"
+        seen = "slots 0.." + str(predictions.max_people - 1) if read == "slot" else "its track ids"
         msg = (
-            f"person {person} ({by}) never appears in {predictions.metadata.file_name}; "
+            f"person {chosen} ({read}) never appears in {predictions.metadata.file_name}; "
             f"check {seen} (the most people in one frame is {predictions.max_people})"
         )
         raise MissingPersonError(msg)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 import traceback
 from importlib.metadata import distributions
@@ -13,6 +11,12 @@ from typing import Annotated
 import typer
 
 from neuropose.cli._context import EXIT, Context, exit_code_for
+from neuropose.cli._terminal import (
+    configure_logging,
+    native_output_hidden,
+    quiet_native_libraries,
+    settings_restored,
+)
 from neuropose.schema import NeuroPoseError
 
 __all__ = ["app", "main"]
@@ -68,22 +72,34 @@ def _global(
     """Turn clinical videos into 3D poses; settings: --config, then NEUROPOSE_* variables, then options."""
     verbosity = -1 if quiet else verbose
     ctx.obj = Context(config=config, verbosity=verbosity)
-    # TensorFlow's C++ start-up chatter drowns our one-line messages; -v brings it back.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbosity > 0 else "2")
-    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    # Native libraries' start-up chatter drowns our one-line messages; -v brings it back.
+    quiet_native_libraries(verbosity)
+    configure_logging(verbosity)
 
 
 def _register() -> None:
     # Registration imports only typer-level modules: each command imports its package itself.
-    from neuropose.cli import _analysis_commands, _daemon_commands, _doctor, _estimator_commands
+    from neuropose.cli import (
+        _analysis_commands,
+        _batch,
+        _daemon_commands,
+        _doctor,
+        _estimator_commands,
+        _export_command,
+        _measure_commands,
+        _people_commands,
+        _report_commands,
+    )
 
     _estimator_commands.register(app)
     _daemon_commands.register(app)
     _analysis_commands.register(app)
+    _measure_commands.register(app)
+    _people_commands.register(app)
+    _export_command.register(app)
     _doctor.register(app)
+    _batch.register(app)
+    _report_commands.register(app)
 
 
 _register()
@@ -100,14 +116,16 @@ def main(argv: list[str] | None = None) -> int:
         a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in arguments
     )
     command = typer.main.get_command(app)
-    try:
-        result = command.main(args=arguments, prog_name="neuropose", standalone_mode=False)
-    except typer.Exit as done:
-        return done.exit_code
-    except (KeyboardInterrupt, Exception) as error:
-        code = exit_code_for(type(error))
-        _report(error, code, verbose)
-        return code
+    # Native libraries write to descriptor 2 directly; unless -v it goes nowhere for the run.
+    with native_output_hidden(not verbose), settings_restored():
+        try:
+            result = command.main(args=arguments, prog_name="neuropose", standalone_mode=False)
+        except typer.Exit as done:
+            return done.exit_code
+        except (KeyboardInterrupt, Exception) as error:
+            code = exit_code_for(type(error))
+            _report(error, code, verbose)
+            return code
     return result if isinstance(result, int) else EXIT["ok"]
 
 

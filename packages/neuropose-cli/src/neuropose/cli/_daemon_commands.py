@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,11 +12,25 @@ import typer
 from neuropose.cli._context import EXIT, emit_json, get, require
 from neuropose.cli._estimator_commands import LazyEstimator
 from neuropose.cli._inference_flags import inference_flags
+from neuropose.cli._tracking import tracked
 
 __all__ = ["register"]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 DataDirOption = Annotated[Path | None, typer.Option(help="Data directory (default from settings).")]
+
+_REPORT_INSTALL = 'pip install "neuropose-analysis[report]"'
+
+
+def _report_hook(data_dir: Path) -> Callable[[str, Path], Sequence[Path]] | None:
+    """Build the analysis package's after-job report writer; ``None`` when not installed."""
+    try:
+        report = importlib.import_module("neuropose.analysis.report")
+    except ModuleNotFoundError:
+        return None
+    if not report.report_extra_installed():
+        return None
+    return report.job_report_hook(data_dir)
 
 
 def watch(
@@ -23,13 +39,31 @@ def watch(
         bool, typer.Option("--once", help="Process what is waiting in in/, then exit.")
     ] = False,
     data_dir: DataDirOption = None,
+    track: Annotated[
+        bool,
+        typer.Option(
+            "--track/--no-track", help="Give each person a track id that follows them (default)."
+        ),
+    ] = True,
+    reports: Annotated[
+        bool,
+        typer.Option(
+            "--reports/--no-reports",
+            help="Write VIDEO.report.html next to each finished job's results (default).",
+        ),
+    ] = True,
     inference: dict[str, Any] | None = None,
 ) -> None:
     """Run the daemon on the data directory: jobs in in/, results in out/, status in out/status.json."""
     context = get(ctx)
     settings = context.settings(data_dir=data_dir, **(inference or {}))
     daemon = require("neuropose.daemon")
-    interfacer = daemon.Interfacer(settings, LazyEstimator(context, settings))
+    hook = _report_hook(settings.data_dir) if reports else None
+    if reports and hook is None:
+        context.say(f"reports off: {_REPORT_INSTALL}")
+    interfacer = daemon.Interfacer(
+        settings, tracked(LazyEstimator(context, settings), track=track), on_job_completed=hook
+    )
     interfacer.install_signal_handlers()
     context.say(
         f"watching {interfacer.layout.inbox} (Ctrl-C finishes the current job, twice stops at once)"
@@ -38,7 +72,8 @@ def watch(
     failed = sorted(
         name for name, outcome in interfacer.outcomes.items() if outcome.value == "failed"
     )
-    context.say(f"{processed} job(s) run" + (f", failed: {', '.join(failed)}" if failed else ""))
+    # The run's result: stdout, even with -q.
+    typer.echo(f"{processed} job(s) run" + (f", failed: {', '.join(failed)}" if failed else ""))
     # For scripts, --once reports failed jobs in its exit code; a service's jobs failing is
     # not the service failing (and must not make a supervisor restart it).
     if once and failed:
@@ -103,13 +138,13 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """Print every job of out/status.json."""
-    from neuropose.schema import DataDirectory, io
+    from neuropose.schema import DataDirectory, StatusFile, io
 
     settings = get(ctx).settings(data_dir=data_dir)
     path = DataDirectory(settings.data_dir).status_path
     if not path.exists():
-        if as_json:
-            emit_json({"jobs": {}, "note": f"no status file at {path}"})
+        if as_json:  # the documented document, with no jobs: scripts parse one shape
+            emit_json(StatusFile().model_dump(mode="json"))
             return
         typer.echo(f"no status file at {path}: the daemon has not run on this data directory yet")
         return

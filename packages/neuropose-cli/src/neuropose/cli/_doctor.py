@@ -42,6 +42,7 @@ def _packages() -> str:
         "neuropose-cli",
         "tensorflow",
         "tensorflow-metal",
+        "mediapipe",
         "opencv-python-headless",
         "numpy",
     ):
@@ -70,17 +71,65 @@ def _tensorflow() -> str:
 
 
 def _model_cache(model_dir: Path, model: str) -> str:
-    from neuropose.estimator import ModelStore
+    """Say what is cached; fail, with the command that fixes it, when the configured model is not."""
+    from neuropose.estimator import MODEL_VARIANTS, ModelNotFoundError, ModelStore, backend_for
+    from neuropose.schema import InferenceOptions
 
-    cached = ModelStore(model_dir).list()
+    store = ModelStore(model_dir)
+    cached = store.list()
     usable = [m.name for m in cached if m.usable]
     broken = [f"{m.name} ({m.problem})" for m in cached if not m.usable]
-    text = f"{model_dir}: usable: {', '.join(usable) or 'none'}"
+    text = f"{model_dir}: cached: {', '.join(usable) or 'nothing'}"
     if broken:
         text += f"; broken: {', '.join(broken)}"
-    if model not in usable and not Path(model).exists():
-        text += f"; the configured model {model!r} is not cached (first use downloads it, or `neuropose model import`)"
-    return text
+    backend = backend_for(model, store)
+    if model in usable or Path(model).exists():
+        return text + f"; the configured model {model!r} runs on the {backend} backend"
+    default = " (the default)" if model == InferenceOptions().model else ""
+    if model in MODEL_VARIANTS:
+        fix = (
+            f"run `neuropose model download {model}`, or offline `neuropose model import "
+            f"{MODEL_VARIANTS[model].archive_file_name}` with the archive fetched elsewhere"
+        )
+    else:
+        fix = "run `neuropose model import PATH` with the model's archive or folder"
+    raise ModelNotFoundError(
+        f"{text}; the configured model {model!r}{default} ({backend}) is not cached: {fix}"
+    )
+
+
+def _blazepose(model_dir: Path) -> str:
+    """Run a cached BlazePose bundle over the real-person sample clip, offline."""
+    try:
+        installed = version("mediapipe")
+    except PackageNotFoundError:
+        return "not installed (optional: pip install 'neuropose-estimator[blazepose]')"
+    from neuropose.estimator import ModelStore, load_estimator, sample_clip
+    from neuropose.schema import InferenceOptions
+
+    bundles = [m.name for m in ModelStore(model_dir).list() if m.usable and m.task_file]
+    if not bundles:
+        return (
+            f"mediapipe {installed}; no BlazePose bundle cached, nothing to test "
+            "(neuropose model download blazepose-full)"
+        )
+    name = "blazepose-full" if "blazepose-full" in bundles else bundles[0]
+    with tempfile.TemporaryDirectory(prefix="neuropose-doctor-") as scratch:
+        clip = sample_clip(Path(scratch) / "person.mp4")
+        options = InferenceOptions().with_overrides({"model": name})
+        store = ModelStore(model_dir)
+        with load_estimator(options, store, allow_download=False) as estimator:
+            people = estimator.process_video(clip.path).predictions.people_per_frame
+    found = int((people[list(clip.person_frames)] > 0).sum())
+    phantom = int((people[list(clip.empty_frames)] > 0).sum())
+    detail = (
+        f"mediapipe {installed}; {name} on the real-person sample clip: the person found in "
+        f"{found} of the {len(clip.person_frames)} frames that show her, and in {phantom} of "
+        f"the {len(clip.empty_frames)} that do not"
+    )
+    if found < 0.9 * len(clip.person_frames) or phantom:
+        raise RuntimeError(detail)
+    return detail
 
 
 def _data_dir(data_dir: Path) -> str:
@@ -132,7 +181,7 @@ def doctor(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Check this installation offline: packages, TensorFlow and its device, model cache, data directory, a self-test."""
+    """Check this installation offline: packages, TensorFlow and its device, model cache, data directory, self-tests."""
     context = get(ctx)
     settings = context.settings()
     checks = [
@@ -159,6 +208,7 @@ def doctor(
             )
         )
         checks.append(_check("pipeline self-test", _self_test))
+        checks.append(_check("blazepose", lambda: _blazepose(settings.model_dir)))
     if as_json:
         emit_json({"ok": all(c["ok"] for c in checks), "checks": checks})
     else:

@@ -1,4 +1,4 @@
-"""Finding job folders in ``in/`` that are complete (no copy still in progress)."""
+"""Finding job folders (and loose videos) in ``in/`` that are complete (no copy still in progress)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from neuropose.schema import VIDEO_EXTENSIONS
 
-__all__ = ["JobFolder", "JobScanner", "is_video"]
+__all__ = ["JobFolder", "JobScanner", "describe", "is_video"]
 
 
 def is_video(path: Path) -> bool:
@@ -82,6 +82,7 @@ class JobScanner:
         self.settle_time_s = settle_time_s
         self._clock = clock
         self._seen: dict[str, Fingerprint] = {}
+        self._seen_files: dict[str, tuple[int, int]] = {}
 
     def candidates(self) -> list[Path]:
         """Visible sub-folders of ``in/``, sorted by name."""
@@ -113,7 +114,7 @@ class JobScanner:
             if not quiet or changed:
                 waiting.append(folder.name)
                 continue
-            ready.append(_describe(folder))
+            ready.append(describe(folder))
         for gone in set(self._seen) - current:
             del self._seen[gone]
         return ready, waiting
@@ -122,8 +123,43 @@ class JobScanner:
         """Drop what is remembered of a folder (after it has been moved away)."""
         self._seen.pop(name, None)
 
+    def loose(self) -> tuple[list[Path], list[str]]:
+        """Scan once for videos dropped directly in ``in/`` instead of in a job folder.
 
-def _describe(folder: Path) -> JobFolder:
+        The settle rule is the folders': unmodified for ``settle_time_s`` and unchanged since
+        the previous scan.
+
+        Returns
+        -------
+        ready, waiting
+            Videos ready to become one-video jobs, and names of videos still settling.
+        """
+        if not self.inbox.is_dir():
+            return [], []
+        ready, waiting = [], []
+        now = self._clock()
+        current = set()
+        for path in sorted(p for p in self.inbox.iterdir() if is_video(p)):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            current.add(path.name)
+            fingerprint = (stat.st_size, stat.st_mtime_ns)
+            previous = self._seen_files.get(path.name)
+            self._seen_files[path.name] = fingerprint
+            quiet = now - stat.st_mtime >= self.settle_time_s
+            if not quiet or (previous is not None and previous != fingerprint):
+                waiting.append(path.name)
+            else:
+                ready.append(path)
+        for gone in set(self._seen_files) - current:
+            del self._seen_files[gone]
+        return ready, waiting
+
+
+def describe(folder: Path) -> JobFolder:
+    """Describe a job folder as it is now: its videos and the files it ignores."""
     videos, ignored = [], []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()

@@ -16,6 +16,7 @@ __all__ = [
     "InterruptedJobError",
     "JobCollisionError",
     "JobNameConflictError",
+    "MonitorBindError",
     "NoFreeNameError",
     "NoVideosError",
     "SuspiciousCompressionError",
@@ -42,6 +43,10 @@ class JobNameConflictError(DaemonError):
 
 class InterruptedJobError(DaemonError):
     """The daemon stopped (signal, crash or kill) while the job was running."""
+
+
+class MonitorBindError(DaemonError):
+    """The status page cannot listen on its address (port in use, not this machine's, privileged)."""
 
 
 class NoFreeNameError(DaemonError, FileExistsError):

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import logging
+import socket
+import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from neuropose.daemon._errors import MonitorBindError
+from neuropose.daemon._files import REPORT_CSP, byte_range, content_type, listed_output
 from neuropose.daemon._page import render_page
 from neuropose.schema import CorruptFileError, DataDirectory, NeuroPoseError, StatusFile, io
 
@@ -23,6 +30,9 @@ log = logging.getLogger(__name__)
 # The URL of the raw status document: an HTTP interface of its own (docs/cli.md), so it does not
 # follow the file's name if the data directory's layout ever changes.
 _STATUS_ROUTE = "/status.json"
+# A job's recorded outputs: /files/<job>/<base name>, both URL-quoted.
+_FILES_ROUTE = "/files/"
+_CHUNK = 256 * 1024
 
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -48,6 +58,8 @@ def _read_status(path: Path) -> tuple[StatusFile | None, str | None]:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "NeuroPose-monitor"
     sys_version = ""
+    # A client that connects and says nothing frees its worker after this many seconds.
+    timeout = 10.0
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -63,6 +75,61 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _send_file(self, path: Path, *, head: bool) -> None:
+        """Stream ``path``, or the one byte range the request asks for (video players seek)."""
+        size = path.stat().st_size
+        try:
+            wanted = byte_range(self.headers.get("Range"), size)
+        except ValueError as error:
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            body = f"{error}\n".encode()
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in _SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+            return
+        start, end = wanted if wanted is not None else (0, size - 1)
+        self.send_response(HTTPStatus.OK if wanted is None else HTTPStatus.PARTIAL_CONTENT)
+        self.send_header("Content-Type", content_type(path))
+        self.send_header("Content-Length", str(max(end - start + 1, 0)))
+        self.send_header("Accept-Ranges", "bytes")
+        if wanted is not None:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        for name, value in _SECURITY_HEADERS.items():
+            self.send_header(name, REPORT_CSP if name == "Content-Security-Policy" else value)
+        self.end_headers()
+        if head:
+            return
+        with path.open("rb") as source:
+            source.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = source.read(min(_CHUNK, left))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+    def _file(self, route: str, status: StatusFile | None, head: bool) -> None:
+        server = self.server
+        assert isinstance(server, _MonitorServer)
+        parts = route.split("/")
+        path = None
+        if status is not None and len(parts) == 2:
+            path = listed_output(status, server.data_dir, unquote(parts[0]), unquote(parts[1]))
+        if path is None:
+            self._json(
+                HTTPStatus.NOT_FOUND,
+                {"error": "no such output of a job in the status file"},
+                head=head,
+            )
+            return
+        self._send_file(path, head=head)
 
     def _json(self, code: int, data: object, *, head: bool = False) -> None:
         self._send(code, json.dumps(data, indent=2).encode() + b"\n", "application/json", head=head)
@@ -91,6 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._json(HTTPStatus.OK, entry.model_dump(mode="json"), head=head)
                 return
             self._json(HTTPStatus.OK, status.model_dump(mode="json"), head=head)
+        elif url.path.startswith(_FILES_ROUTE):
+            self._file(url.path[len(_FILES_ROUTE) :], status, head)
         elif url.path == "/health":
             state = (
                 "ok"
@@ -105,7 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(
                 HTTPStatus.NOT_FOUND,
-                {"error": f"not found; try /, {_STATUS_ROUTE} or /health"},
+                {
+                    "error": f"not found; try /, {_STATUS_ROUTE}, /health or {_FILES_ROUTE}<job>/<name>"
+                },
                 head=head,
             )
 
@@ -121,13 +192,102 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse  # noqa: N815
 
 
-class _MonitorServer(ThreadingHTTPServer):
-    daemon_threads = True
+_BACKLOG = 1024
+_WORKERS = 8
+_MAX_WAITING = 2048
+_BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n"
+    b"Content-Length: 21\r\nConnection: close\r\n\r\ntoo busy; retry soon\n"
+)
 
-    def __init__(self, address: tuple[str, int], status_path: Path, stale_after_s: float) -> None:
-        self.status_path = status_path
+
+class _MonitorServer(ThreadingHTTPServer):
+    """The status server: a deep listen backlog and a fixed pool of worker threads.
+
+    The standard library's server listens with a backlog of 5 and starts one thread per
+    request: a burst of connections overflows the backlog (clients wait seconds for their
+    SYN to be retried) and a flood makes unbounded threads. Here the kernel queues up to
+    ``_BACKLOG`` connections, ``_WORKERS`` threads answer them, and past ``_MAX_WAITING``
+    accepted connections a request gets an immediate 503 instead of a place in the queue.
+    """
+
+    daemon_threads = True
+    request_queue_size = _BACKLOG
+
+    def __init__(self, address: tuple[str, int], data_dir: Path, stale_after_s: float) -> None:
+        self.data_dir = Path(data_dir)
+        self.status_path = DataDirectory(self.data_dir).status_path
         self.stale_after_s = stale_after_s
         super().__init__(address, _Handler)
+        self._pool = ThreadPoolExecutor(
+            max_workers=_WORKERS, thread_name_prefix="neuropose-monitor"
+        )
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._waiting_lock:
+            full = self._waiting >= _MAX_WAITING
+            if not full:
+                self._waiting += 1
+        if full:
+            self._refuse_busy(request)
+            return
+        self._pool.submit(self._answer, request, client_address)
+
+    def _answer(self, request: Any, client_address: Any) -> None:
+        with self._waiting_lock:
+            self._waiting -= 1
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def _refuse_busy(self, request: socket.socket) -> None:
+        try:
+            request.settimeout(1.0)
+            request.sendall(_BUSY)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a failed request in one line (its traceback at debug level), not on stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):  # the client went away
+            log.debug("request from %s ended early: %s", client_address, error)
+            return
+        log.error("request from %s failed: %r", client_address, error)
+        log.debug("traceback of the failed request", exc_info=error)
+
+    def server_close(self) -> None:
+        super().server_close()
+        pool = getattr(self, "_pool", None)  # absent when binding failed in __init__
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _bind_problem(error: OSError, host: str, port: int) -> str:
+    where = f"{host}:{port}"
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"cannot serve the status page on {where}: the port is already in use (another "
+            f"`neuropose serve`?); choose another one with --port, e.g. --port {port + 1 if port < 65535 else 8765}"
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"cannot serve the status page on {where}: permission denied (ports below 1024 "
+            "need root); choose another one with --port, e.g. --port 8765"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot serve the status page on {where}: {host} is not an address of this "
+            "machine; use --host 127.0.0.1 (and --port to change the port)"
+        )
+    return f"cannot serve the status page on {where}: {error.strerror or error}; check --host and --port"
 
 
 def _is_loopback(host: str) -> bool:
@@ -150,11 +310,18 @@ def make_monitor(
     Parameters
     ----------
     data_dir
-        Daemon data directory; ``out/status.json`` is read on every request.
+        Daemon data directory; ``out/status.json`` is read on every request, and the files
+        its jobs' ``outputs`` list are served under ``/files/<job>/<name>``.
     host, port
         Address to bind (port 0 picks a free one).
     stale_after_s
         Seconds without an update after which a processing job is flagged stale.
+
+    Raises
+    ------
+    MonitorBindError
+        If the address cannot be bound (port in use, not this machine's address, privileged
+        port); the message names host and port and what to change.
     """
     if not _is_loopback(host):
         log.warning(
@@ -162,8 +329,11 @@ def make_monitor(
             "with an SSH tunnel",
             host,
         )
-    status_path = DataDirectory(Path(data_dir)).status_path
-    return _MonitorServer((host, port), status_path, stale_after_s)
+    try:
+        return _MonitorServer((host, port), Path(data_dir), stale_after_s)
+    except (OSError, OverflowError) as error:
+        reason = error if isinstance(error, OSError) else OSError(errno.EINVAL, str(error))
+        raise MonitorBindError(_bind_problem(reason, host, port)) from None
 
 
 def serve_monitor(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from html import escape
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from neuropose.schema import JobStatus, JobStatusEntry, StatusFile
 
@@ -49,6 +51,21 @@ def is_stale(entry: JobStatusEntry, now: datetime, stale_after_s: float) -> bool
     return (now - entry.last_update).total_seconds() > stale_after_s
 
 
+def _reports(entry: JobStatusEntry) -> str:
+    """Links to the job's HTML outputs (served by ``/files/``) and the hook's error, if any."""
+    links = []
+    for recorded in entry.outputs:
+        name = PurePosixPath(recorded).name
+        if not name.lower().endswith(".html"):
+            continue
+        href = f"/files/{quote(entry.name, safe='')}/{quote(name, safe='')}"
+        links.append(f'<a href="{escape(href)}">{escape(name)}</a>')
+    text = "<br>".join(links)
+    if entry.hook_error:
+        text += f'<div class="error">report failed: {escape(entry.hook_error)}</div>'
+    return text
+
+
 def _row(entry: JobStatusEntry, now: datetime, stale_after_s: float) -> str:
     status = escape(entry.status.value)
     badge = f'<span class="badge {status}">{status}</span>'
@@ -74,6 +91,7 @@ def _row(entry: JobStatusEntry, now: datetime, stale_after_s: float) -> str:
         _time(entry.last_update),
         _eta(entry, now),
         error,
+        _reports(entry),
     ]
     return '<tr class="job">' + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
@@ -126,6 +144,6 @@ def render_page(
             f"{int(refresh_s)} s.</p>"
             "<table><thead><tr><th>job</th><th>status</th><th>progress</th><th>frames</th>"
             "<th>videos</th><th>current video</th><th>started</th><th>last update</th>"
-            f"<th>ETA</th><th>error</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<th>ETA</th><th>error</th><th>report</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     return header + body + "</body></html>"

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from neuropose.estimator._errors import EstimatorError
 from neuropose.estimator._inference import Estimator
+from neuropose.estimator._video import FrameReader, VideoInfo
 from neuropose.schema import (
     BenchmarkAggregate,
     BenchmarkResult,
@@ -25,7 +27,13 @@ from neuropose.schema import (
     io,
 )
 
-__all__ = ["aggregate", "compare_to_cpu", "poses3d_divergence_mm", "run_benchmark"]
+__all__ = [
+    "aggregate",
+    "compare_to_cpu",
+    "model_only_fps",
+    "poses3d_divergence_mm",
+    "run_benchmark",
+]
 
 
 def aggregate(passes: Sequence[PerformanceMetrics]) -> BenchmarkAggregate:
@@ -48,33 +56,72 @@ def aggregate(passes: Sequence[PerformanceMetrics]) -> BenchmarkAggregate:
     )
 
 
+# Frames kept in memory for the model-only rounds: a 640x360 clip fits whole (about 750
+# frames), a 1080p one is cut to its first 80 or so.
+_DECODED_BUDGET_BYTES = 512 * 2**20
+
+
+def _decoded_frames(video: Path) -> tuple[np.ndarray, list[float], VideoInfo]:
+    """Decode up to the memory budget of frames of ``video`` into RGB, with their times."""
+    frames: list[np.ndarray] = []
+    times: list[float] = []
+    with FrameReader(video) as reader:
+        info = reader.info
+        limit = max(1, _DECODED_BUDGET_BYTES // (info.width * info.height * 3))
+        for frame in reader:
+            frames.append(np.ascontiguousarray(frame.rgb))
+            times.append(frame.time_s)
+            if len(frames) == limit:
+                break
+    return np.stack(frames), times, info
+
+
+def model_only_fps(
+    estimator: Estimator, frames: np.ndarray, times_s: list[float], camera: CameraIntrinsics
+) -> float:
+    """Return the frames per second of the backend alone on frames decoded beforehand (one round)."""
+    started = time.perf_counter()
+    estimator.run_frames(frames, times_s, camera)
+    return len(frames) / (time.perf_counter() - started)
+
+
 def run_benchmark(
     estimator: Estimator, video: Path, *, repeats: int = 3
 ) -> tuple[BenchmarkResult, VideoPredictions]:
-    """Run ``process_video`` ``repeats + 1`` times and discard the first (warm-up) pass.
+    """Measure the whole pipeline and the model alone on one video.
 
-    The warm-up pays for graph tracing and caches; what remains is steady-state speed.
+    A first ``process_video`` pass is run and discarded: it pays for graph tracing and caches.
+    Then each of ``repeats`` rounds runs the backend alone over frames decoded beforehand (the
+    whole video, or its first 512 MB of frames) and one measured ``process_video`` pass; the
+    two alternate so that noise from other work on the machine hits both alike.
 
     Returns
     -------
     BenchmarkResult, VideoPredictions
-        The statistics, and the predictions of the last pass (for numeric comparisons).
+        The statistics (``model_only_throughput_fps`` is the median of the model-only rounds),
+        and the predictions of the last pass (for numeric comparisons).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
     estimator.process_video(video)
+    frames, times, info = _decoded_frames(video)
+    camera = estimator.camera_for(info.width, info.height)
     passes = []
+    bare = []
     predictions = None
     for _ in range(repeats):
+        bare.append(model_only_fps(estimator, frames, times, camera))
         result = estimator.process_video(video)
         passes.append(result.metrics)
         predictions = result.predictions
+    del frames
     assert predictions is not None
     benchmark = BenchmarkResult(
         video_file_name=Path(video).name,
-        model_name=estimator.model.name,
+        model_name=estimator.model_name,
         passes=tuple(passes),
         aggregate=aggregate(passes),
+        model_only_throughput_fps=float(np.median(bare)),
     )
     return benchmark, predictions
 
@@ -116,8 +163,8 @@ def compare_to_cpu(
     Parameters
     ----------
     model_source
-        What :func:`~neuropose.estimator.load_model` loads in the subprocess (a cached name or
-        a path); it is not downloaded there.
+        The model the subprocess loads (a cached name or a path, as ``options.model`` takes);
+        it is not downloaded there.
     model_dir
         Model cache directory.
     options

@@ -22,6 +22,7 @@ What comes out, per person, and in which units and frames:
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,8 @@ import numpy.typing as npt
 
 from neuropose.estimator._blazepose_bundle import check_pose_models
 from neuropose.estimator._errors import EstimatorError, EstimatorOptionError, NotAPoseModelError
-from neuropose.estimator._mediapipe import import_mediapipe
-from neuropose.schema import CameraIntrinsics
+from neuropose.estimator._mediapipe import import_mediapipe, native_logs_hidden
+from neuropose.schema import CameraIntrinsics, Frame3d
 
 __all__ = [
     "BLAZEPOSE_FRAME3D",
@@ -45,8 +46,8 @@ __all__ = [
     "timestamps_to_ms",
 ]
 
-BLAZEPOSE_FRAME3D = "hip-centred: origin at the hip midpoint; x right, y down, z away from camera"
-"""The frame of reference of BlazePose's ``poses3d``, in words for the predictions file."""
+BLAZEPOSE_FRAME3D = Frame3d.HIP_CENTRED
+"""The frame of reference of BlazePose's ``poses3d`` (the schema's words for the file)."""
 
 # MediaPipe's landmark count; the names and bones are the schema's ``blazepose_33`` skeleton,
 # in the same order.
@@ -152,7 +153,7 @@ class BlazePoseRunner:
     """
 
     skeleton_name: str = "blazepose_33"
-    frame3d: str = BLAZEPOSE_FRAME3D
+    frame3d: Frame3d = BLAZEPOSE_FRAME3D
 
     def __init__(
         self,
@@ -196,13 +197,18 @@ class BlazePoseRunner:
             **self._confidences,
         )
         try:
-            return vision.PoseLandmarker.create_from_options(options)
+            with native_logs_hidden():
+                landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError, OSError) as error:
             first = (
                 str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             )
             msg = f"MediaPipe could not load {self.task} as a pose landmarker: {first}"
             raise NotAPoseModelError(msg) from None
+        # Closed with the runner, or at the latest when the interpreter exits.
+        self._closer = weakref.finalize(self, _close_quietly, landmarker)
+        self._first_frame = True
+        return landmarker
 
     def reset(self) -> None:
         """Forget tracking state and timestamps; call between videos."""
@@ -245,7 +251,12 @@ class BlazePoseRunner:
                 msg = f"frames must be (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}"
                 raise EstimatorError(msg)
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
-            detected = self._landmarker.detect_for_video(image, stamp)
+            if self._first_frame:  # the first frame prints one-off native notices
+                with native_logs_hidden():
+                    detected = self._landmarker.detect_for_video(image, stamp)
+                self._first_frame = False
+            else:
+                detected = self._landmarker.detect_for_video(image, stamp)
             self._last_ms = stamp
             results.append(_convert(detected, frame.shape[1], frame.shape[0]))
         return results
@@ -254,7 +265,8 @@ class BlazePoseRunner:
         """Release MediaPipe's graph (safe to call twice)."""
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
-            landmarker.close()
+            with native_logs_hidden():
+                self._closer()  # closes it, once
 
     def __enter__(self) -> BlazePoseRunner:
         return self
@@ -266,6 +278,19 @@ class BlazePoseRunner:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _close_quietly(landmarker: Any) -> None:
+    """Close a landmarker, also when the interpreter is already shutting down.
+
+    At exit, Python shuts down every thread-pool executor before running finalizers, and
+    MediaPipe's close goes through one; the process is ending anyway, so the graph is left to
+    the operating system instead of printing a traceback (twice: its ``__del__`` would retry).
+    """
+    try:
+        landmarker.close()
+    except RuntimeError:
+        landmarker._handle = None
 
 
 def _values(landmarks: Sequence[Any]) -> FloatArray:

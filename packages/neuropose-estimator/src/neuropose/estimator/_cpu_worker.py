@@ -15,22 +15,22 @@ def main(argument: str) -> None:
     tf.config.set_visible_devices([], "GPU")
 
     from neuropose.estimator._benchmark import run_benchmark
-    from neuropose.estimator._inference import Estimator
-    from neuropose.estimator._loader import load_model
+    from neuropose.estimator._select import load_estimator
     from neuropose.estimator._store import ModelStore
     from neuropose.schema import CameraIntrinsics, InferenceOptions, io
 
     request = json.loads(argument)
     camera = request["intrinsics"]
-    options = InferenceOptions.model_validate(request["options"])
+    options = InferenceOptions.model_validate({**request["options"], "model": request["model"]})
     intrinsics = CameraIntrinsics.model_validate(camera) if camera else None
-    model = load_model(
-        request["model"], ModelStore(Path(request["model_dir"])), allow_download=False
+    estimator = load_estimator(
+        options,
+        ModelStore(Path(request["model_dir"])),
+        allow_download=False,
+        intrinsics=intrinsics,
     )
     result, predictions = run_benchmark(
-        Estimator(model, options, intrinsics=intrinsics),
-        Path(request["video"]),
-        repeats=request["repeats"],
+        estimator, Path(request["video"]), repeats=request["repeats"]
     )
     out = Path(request["out"])
     io.save(result, out / "benchmark.json")

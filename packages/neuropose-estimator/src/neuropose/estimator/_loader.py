@@ -116,8 +116,17 @@ def load_model(
     """
     as_path = Path(source).expanduser()
     if as_path.is_dir():
-        files = manifest(as_path)
-        return _load_saved_model(as_path, as_path.name, digest_manifest(files), str(as_path))
+        # Checked before TensorFlow loads: a wrong folder is named in one line, at once.
+        found = [
+            p for p in (as_path, *sorted(as_path.iterdir())) if (p / "saved_model.pb").is_file()
+        ]
+        if not found:
+            raise ModelNotFoundError(
+                f"{as_path} is not a SavedModel folder: it has no saved_model.pb (at its top or "
+                "one folder down); give a MeTRAbs SavedModel folder or its .tar.gz archive"
+            )
+        files = manifest(found[0])
+        return _load_saved_model(found[0], as_path.name, digest_manifest(files), str(as_path))
     if as_path.is_file():
         return _from_cache(store.import_path(as_path))
     name = str(source)

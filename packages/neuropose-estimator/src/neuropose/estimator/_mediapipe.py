@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sys
 import threading
 import types
@@ -12,7 +13,7 @@ from typing import Any
 
 from neuropose.estimator._errors import BackendUnavailableError
 
-__all__ = ["import_mediapipe", "import_metadata_writers"]
+__all__ = ["import_mediapipe", "import_metadata_writers", "native_logs_hidden"]
 
 _lock = threading.Lock()
 _INSTALL_HINT = (
@@ -112,3 +113,36 @@ def import_metadata_writers() -> tuple[Any, Any, Any]:
             writer_utils,
         )
     return metadata_writer, writer_utils, model_asset_bundle_utils
+
+
+def _native_logs_wanted() -> bool:
+    """Tell whether the user asked for TensorFlow's C++ logs (``TF_CPP_MIN_LOG_LEVEL`` 0 or 1)."""
+    level = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip()
+    return level in ("0", "1")
+
+
+@contextlib.contextmanager
+def native_logs_hidden() -> Iterator[None]:
+    """Send what native code writes to the process's stderr to nowhere, inside the block.
+
+    MediaPipe's C++ layers (LiteRT, XNNPACK, absl logging) print dozens of start-up lines per
+    landmarker (model loading, delegates, one-off alignment notices) straight to file
+    descriptor 2, bypassing Python. They say nothing a user can act on and bury NeuroPose's own
+    one-line messages, so they are hidden while a landmarker is created and runs its first
+    frame, unless ``TF_CPP_MIN_LOG_LEVEL`` (TensorFlow Lite's log level, which ``neuropose -v``
+    sets to 0) asks for them. Python exceptions pass through unchanged; text written by other
+    threads meanwhile is hidden too, so the blocks are kept short.
+    """
+    if _native_logs_wanted():
+        yield
+        return
+    with contextlib.suppress(AttributeError, ValueError):  # no stderr, or a closed one
+        sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -5,25 +5,34 @@ from __future__ import annotations
 import platform
 import sys
 import threading
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 
 __all__ = ["PeakMemory", "metal_status", "package_versions", "resolve_device"]
 
+# Every backend's numbers pass through these; each backend adds its own runtime's.
 _REPORTED_PACKAGES = (
     "neuropose-schema",
     "neuropose-estimator",
-    "tensorflow",
-    "tensorflow-metal",
     "numpy",
     "opencv-python-headless",
 )
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape the numbers, plus Python's."""
+def package_versions(
+    backend_packages: Iterable[str] = ("tensorflow", "tensorflow-metal"),
+) -> dict[str, str]:
+    """Versions of the packages that shape the numbers, plus Python's.
+
+    Parameters
+    ----------
+    backend_packages
+        The backend's own runtime distributions (TensorFlow for MeTRAbs, mediapipe for
+        BlazePose); those not installed are left out.
+    """
     found = {"python": platform.python_version()}
-    for name in _REPORTED_PACKAGES:
+    for name in (*_REPORTED_PACKAGES, *backend_packages):
         try:
             found[name] = version(name)
         except PackageNotFoundError:

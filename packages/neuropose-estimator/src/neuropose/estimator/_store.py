@@ -245,6 +245,16 @@ class ModelStore:
             return existing
         return self._install(chosen, source, archive_sha256=digest, origin=str(source))
 
+    def name_for(self, source: Path, name: str | None = None) -> str:
+        """Return the cache name :meth:`import_path` gives ``source`` (``name`` when given).
+
+        Raises
+        ------
+        ModelNotFoundError
+            If the name cannot name a cache folder.
+        """
+        return self._name_for(Path(source).expanduser(), name)
+
     def download(self, name: str, progress: DownloadProgress | None = None) -> CachedModel:
         """Download a known variant into the cache, checking its hash.
 
@@ -489,7 +499,10 @@ def _safe_extract(archive: Path, destination: Path) -> None:
     try:
         with tarfile.open(archive) as tar:
             tar.extractall(destination, filter="data")
-    except (tarfile.TarError, EOFError, OSError) as error:
+    except EOFError:
+        msg = f"{archive} is truncated (its data ends before the archive does); fetch it again"
+        raise ModelIntegrityError(msg) from None
+    except (tarfile.TarError, OSError) as error:
         msg = f"{archive} is not a readable model archive ({error}); fetch it again"
         raise ModelIntegrityError(msg) from None
 

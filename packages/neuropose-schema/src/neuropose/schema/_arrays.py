@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from neuropose.schema._quality import QualityFlag
+
 __all__ = [
     "FRAMES",
     "JOINTS",
@@ -205,7 +207,8 @@ PREDICTION_ARRAYS: tuple[ArraySpec, ...] = (
         "poses3d",
         np.float32,
         (FRAMES, PERSONS, JOINTS, 3),
-        "joint positions in mm, camera frame (x right, y down, z forward)",
+        "joint positions in mm, in the frame of reference units.frame3d names "
+        "(MeTRAbs: camera frame, x right, y down, z forward)",
         components=("x_mm", "y_mm", "z_mm"),
     ),
     ArraySpec(
@@ -231,6 +234,24 @@ PREDICTION_ARRAYS: tuple[ArraySpec, ...] = (
         (FRAMES, PERSONS, JOINTS),
         "per-joint confidence 0-1, when the model gives one",
         required=False,
+    ),
+    ArraySpec(
+        "root_translation_mm",
+        np.float32,
+        (FRAMES, PERSONS, 3),
+        "ESTIMATED camera-frame position in mm of the poses3d origin, for models whose 3D "
+        "poses are not camera-frame (units.root_translation_mm says how it was obtained)",
+        required=False,
+        components=("x_mm", "y_mm", "z_mm"),
+    ),
+    ArraySpec(
+        "quality_flags",
+        np.uint8,
+        (FRAMES, PERSONS, JOINTS),
+        "per-sample QualityFlag bits: 1 observed, 2 low confidence, 4 outlier replaced, "
+        "8 interpolated, 16 missing",
+        required=False,
+        fill=QualityFlag.MISSING.value,  # an empty slot holds nobody
     ),
 )
 """Every array of :class:`~neuropose.schema.VideoPredictions`, in file order."""

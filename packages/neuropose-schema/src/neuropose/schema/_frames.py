@@ -58,9 +58,14 @@ def _value_check(spec: ArraySpec) -> AfterValidator:
     depth = len(spec.item_dims)
     holder = "a detected person" if spec.per_person else "every frame"
     if spec.is_float:
+        # A joint may be NaN where the person's quality_flags marks it missing; that needs the
+        # flags, so VideoPredictions.from_frames checks NaN in joints, and this only infinity.
+        nan_checked_later = spec.per_joint
 
         def finite(value: Any) -> Any:
-            if not all(map(math.isfinite, _scalars(value, depth))):
+            if not all(map(math.isfinite, _scalars(value, depth))) and (
+                not nan_checked_later or any(map(math.isinf, _scalars(value, depth)))
+            ):
                 raise ValueError(f"{spec.item} holds NaN or infinity; {holder} has finite values")
             return value
 
@@ -113,7 +118,8 @@ class PersonPrediction(_PersonFields):
     One field per array of the predictions file that has a person axis, named by the array's
     ``item`` and holding this person's slice of it as nested tuples in the array's units (the
     arrays table of the file formats page lists them): for example ``poses3d`` in mm, camera
-    frame, or ``track_id``, ``None`` when untracked. Floating values are finite.
+    frame, or ``track_id``, ``None`` when untracked. Floating values are finite, except joints
+    that ``quality_flags`` marks missing, which are NaN.
     """
 
     if TYPE_CHECKING:
@@ -124,6 +130,7 @@ class PersonPrediction(_PersonFields):
         poses2d: tuple[tuple[float, float], ...]
         track_id: int | None = None
         joint_confidence: tuple[float, ...] | None = None
+        quality_flags: tuple[int, ...] | None = None
 
 
 class FramePrediction(_FrameFields):

@@ -38,13 +38,15 @@ class JobStatusEntry(ValueModel):
         File name of the video being processed.
     frames_total, frames_done
         Frames of the current video (``frames_total`` is ``None`` when the container does not
-        say) and frames processed so far.
+        say) and frames processed so far (for a failed job, the last count the estimator
+        reported, which its error repeats).
     percent_complete
         Progress over the whole job, 0 to 100.
     started_at, last_update, finished_at
         UTC timestamps.
     error
-        ``"<ExceptionType>: <message>"`` for failed jobs.
+        For failed jobs, ``"<ExceptionType>: <message>"``, then how far the video got and
+        where the job's videos are now (paths in the message are the current ones).
     results_path
         Path of ``results.json``, relative to the data directory, once written.
     inputs_path
@@ -53,6 +55,12 @@ class JobStatusEntry(ValueModel):
         Hidden or non-video files found in the job directory and left alone.
     attempts
         How many times the daemon has started this job.
+    outputs
+        Files the daemon's after-job hook wrote for a completed job (the session reports),
+        relative to the data directory.
+    hook_error
+        ``"<ExceptionType>: <message>"`` when the after-job hook failed; the job is still
+        completed and its results are intact.
     """
 
     name: str
@@ -71,6 +79,8 @@ class JobStatusEntry(ValueModel):
     inputs_path: str | None = None
     ignored_files: tuple[str, ...] = ()
     attempts: int = Field(default=0, ge=0)
+    outputs: tuple[str, ...] = ()
+    hook_error: str | None = None
 
 
 class StatusFile(PersistedModel):

@@ -4,6 +4,8 @@ The daemon writes this tree, and the command line and downstream pipelines read 
 daemon installed, so the layout is a contract of the schema like the files inside it::
 
     in/<job>/                   jobs waiting (folders of videos)
+    in/<video>                  a video dropped loose: the daemon makes it job <video stem>
+    in/.adopt_<job>/            a loose video being wrapped into its job folder
     out/<job>/                  predictions (<video>.npz) and results.json
     out/<job>/inputs/           the job's input folder, once the job completed
     out/status.json             every job's lifecycle
@@ -27,6 +29,7 @@ _STATUS = "status.json"
 _RESULTS = "results.json"
 _LOCK = ".neuropose.lock"
 _STAGING_PREFIX = ".ingest_"
+_ADOPTION_PREFIX = ".adopt_"
 _PREDICTIONS_SUFFIX = ".npz"
 
 
@@ -110,6 +113,20 @@ class DataDirectory:
         rename; pass ``"*"`` to get a glob pattern matching every staging folder.
         """
         return self.root / f"{_STAGING_PREFIX}{token}"
+
+    def adoption_path(self, job: str) -> Path:
+        """``in/.adopt_<job>/``: a hidden folder where a loose video is wrapped into job ``job``.
+
+        The daemon moves a video dropped directly in ``in/`` into it, then renames it to
+        ``in/<job>/``; hidden, so it is never taken for a job half-way. Pass ``"*"`` to get a
+        glob pattern matching every such folder.
+        """
+        return self.inbox / f"{_ADOPTION_PREFIX}{job}"
+
+    def adopted_job(self, folder: Path) -> str | None:
+        """Return the job an adoption folder was made for, or ``None`` if it is not one."""
+        name = Path(folder).name
+        return name.removeprefix(_ADOPTION_PREFIX) if name.startswith(_ADOPTION_PREFIX) else None
 
     def create(self) -> None:
         """Create ``in/``, ``out/`` and ``failed/`` where they do not exist yet."""

@@ -33,7 +33,9 @@ class PerformanceMetrics(ValueModel):
     peak_rss_mb
         Highest resident memory of the process during the run, in MiB.
     model_load_time_s
-        Time to load the model, in seconds, when the run loaded it; otherwise ``None``.
+        Seconds this video paid for loading the model: the load time for the run that loaded
+        it, ``0.0`` when the model was already loaded (reused). ``None`` only where it is not
+        known: files written before 0.2, whose later runs recorded ``None`` for a reuse.
     device
         TensorFlow device actually used (``"/CPU:0"``, ``"/GPU:0"``).
     tensorflow_version
@@ -97,7 +99,27 @@ class CpuComparison(ValueModel):
 
 
 class BenchmarkResult(PersistedModel):
-    """A saved benchmark run (``neuropose benchmark --json``)."""
+    """A saved benchmark run (``neuropose benchmark --json``).
+
+    Attributes
+    ----------
+    video_file_name
+        The benchmarked video's file name.
+    model_name
+        The model that ran.
+    warmup_discarded
+        True: a first pass (graph tracing, caches) ran and is not among ``passes``.
+    passes
+        Metrics of each measured pass of the whole pipeline (decoding overlapped with the model).
+    aggregate
+        Statistics over ``passes``.
+    model_only_throughput_fps
+        The model alone on frames decoded beforehand, frames per second (the median of one
+        round per pass); ``aggregate.mean_throughput_fps`` divided by it says how well decoding
+        hides behind inference. ``None`` in results saved before it was measured.
+    cpu_comparison
+        The same benchmark with GPUs hidden, when asked for.
+    """
 
     KIND: ClassVar[str] = "benchmark_result"
 
@@ -106,4 +128,5 @@ class BenchmarkResult(PersistedModel):
     warmup_discarded: bool = True
     passes: tuple[PerformanceMetrics, ...]
     aggregate: BenchmarkAggregate
+    model_only_throughput_fps: float | None = Field(default=None, ge=0)
     cpu_comparison: CpuComparison | None = None

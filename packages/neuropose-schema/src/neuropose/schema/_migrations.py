@@ -23,7 +23,10 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 _REGISTRY: dict[tuple[str, int], Migration] = {}
 
-_BUILTIN_MODULES = ("neuropose.schema._migrations_predictions",)
+_BUILTIN_MODULES = (
+    "neuropose.schema._migrations_predictions",
+    "neuropose.schema._migrations_segmentation",
+)
 
 
 def _load_builtin() -> None:

@@ -1,7 +1,8 @@
 """Upgrades of ``video_predictions`` files, JSON documents and ``.npz`` headers alike.
 
 Each function receives the raw data of one version (the whole JSON document, or the header of an
-``.npz`` archive: both carry ``schema_version`` and ``provenance``) and returns the next version.
+``.npz`` archive with its decoded arrays beside it: both carry ``schema_version`` and
+``provenance``) and returns the next version.
 A migration is a snapshot of its time: it spells the old and new layouts out and never reads the
 current models' defaults, which later versions may change.
 """
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from neuropose.schema._migrations import register_migration
+from neuropose.schema._quality import flags_from_presence
 
 __all__: list[str] = []
 
@@ -50,3 +54,45 @@ def _options_recorded_whole(data: dict[str, Any]) -> dict[str, Any]:
         options["model"] = model_name
     options.update(old)
     return {**data, "provenance": {**provenance, "parameters": options}, "schema_version": 2}
+
+
+@register_migration(KIND, 2)
+def _quality_flags_from_presence(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 to 3: files carry ``quality_flags``, one uint8 per joint of each person slot.
+
+    Version 2 had no quality flags: a sample was either measured (a detected person) or absent.
+    So detected people become OBSERVED on every joint and empty slots MISSING
+    (:func:`~neuropose.schema.flags_from_presence`). A JSON document gets a ``quality_flags``
+    list per person, an ``.npz`` archive a ``(frames, persons, joints)`` array built from the
+    presence of its boxes. Data not shaped as version 2 is passed on for validation to name.
+    """
+    frames = data.get("frames")
+    if isinstance(frames, list):
+        return {**data, "frames": [_frame_with_flags(f) for f in frames], "schema_version": 3}
+    boxes, poses = data.get("boxes"), data.get("poses3d")
+    if (
+        isinstance(boxes, np.ndarray)
+        and isinstance(poses, np.ndarray)
+        and boxes.ndim == 3
+        and poses.ndim == 4
+        and boxes.shape[:2] == poses.shape[:2]
+    ):
+        present = ~np.isnan(boxes[..., 0])
+        flags = flags_from_presence(np.broadcast_to(present[..., None], poses.shape[:3]))
+        flags.flags.writeable = False
+        data = {**data, "quality_flags": flags}
+    return {**data, "schema_version": 3}
+
+
+def _frame_with_flags(frame: Any) -> Any:
+    people = frame.get("people") if isinstance(frame, dict) else None
+    if not isinstance(people, list):
+        return frame
+    return {**frame, "people": [_person_with_flags(person) for person in people]}
+
+
+def _person_with_flags(person: Any) -> Any:
+    poses = person.get("poses3d") if isinstance(person, dict) else None
+    if not isinstance(poses, list):
+        return person
+    return {**person, "quality_flags": flags_from_presence([True] * len(poses)).tolist()}

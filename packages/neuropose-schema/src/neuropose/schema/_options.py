@@ -131,12 +131,14 @@ class InferenceOptions(ValueModel):
     Attributes
     ----------
     model
-        Model to run: a variant name (``metrabs_l``), a cached name, or a path to a SavedModel
-        folder or ``.tar.gz`` archive.
+        Model to run, which picks the backend: a MeTRAbs variant (``metrabs_l``), a BlazePose
+        variant (``blazepose-lite``, ``blazepose-full``, ``blazepose-heavy``), a cached name, or a
+        path to a SavedModel folder, ``.tar.gz`` archive or ``.task`` bundle.
     batch_size
         Frames per model call, a count; the last batch of a video is padded to this size.
     device
         Device to run on (``/CPU:0``, ``/GPU:0``); empty picks the first GPU, else the CPU.
+        BlazePose runs on the CPU only.
     fov_degrees
         Field of view over the larger image side assumed when a video has no calibration, in
         degrees.

@@ -32,6 +32,7 @@ from neuropose.schema._arrays import (
 from neuropose.schema._base import PersistedModel
 from neuropose.schema._frames import FramePrediction, PersonPrediction
 from neuropose.schema._provenance import Provenance
+from neuropose.schema._quality import QualityFlag
 from neuropose.schema._skeleton import Skeleton
 from neuropose.schema._video import CameraIntrinsics, Units, VideoMetadata
 
@@ -87,7 +88,7 @@ class _PredictionsHeader(PersistedModel):
     """Fields shared by the array form and the per-frame JSON document."""
 
     KIND: ClassVar[str] = "video_predictions"
-    CURRENT_VERSION: ClassVar[int] = 2
+    CURRENT_VERSION: ClassVar[int] = 3
 
     metadata: VideoMetadata
     skeleton: Skeleton
@@ -128,9 +129,11 @@ class VideoPredictions(_ArrayFields):
 
     One read-only array per entry of :attr:`ARRAYS` (``PREDICTION_ARRAYS``), with the dtype
     and named axes declared there: ``(frames,)`` for ``times_s``, ``(frames, persons, ...)``
-    for the per-person arrays such as ``poses3d`` (millimetres, camera frame, +y down). People
-    occupy the first slots of each frame; slots past a frame's last person hold the array's
-    fill (NaN, and ``NO_TRACK`` in ``track_ids``). Optional arrays may be ``None``.
+    for the per-person arrays such as ``poses3d`` (millimetres, +y down, in the frame of
+    reference ``units.frame3d`` names). People occupy the first slots of each frame; slots past
+    a frame's last person hold the array's fill (NaN, and ``NO_TRACK`` in ``track_ids``).
+    Optional arrays may be ``None``. A detected person's values are finite, except joints that
+    ``quality_flags`` marks missing (a cleaned file's unfilled gaps), which are NaN.
     """
 
     ARRAYS: ClassVar[tuple[ArraySpec, ...]] = PREDICTION_ARRAYS
@@ -145,6 +148,8 @@ class VideoPredictions(_ArrayFields):
         poses2d: np.ndarray
         track_ids: np.ndarray
         joint_confidence: np.ndarray | None = None
+        root_translation_mm: np.ndarray | None = None
+        quality_flags: np.ndarray | None = None
 
     @model_validator(mode="after")
     def _arrays_consistent(self) -> VideoPredictions:
@@ -165,13 +170,17 @@ class VideoPredictions(_ArrayFields):
             _fail(PRESENCE_ARRAY, f"frame {frame} has an empty slot before an occupied one")
         absent = ~present
         any_absent = bool(absent.any())
+        missing = _missing_joints(self.arrays())
         for spec in self.ARRAYS:
             array: np.ndarray | None = getattr(self, spec.name)
             if array is None or not spec.per_person:
                 continue
-            flat = array.reshape(*present.shape, int(np.prod(array.shape[2:])))
+            # order="A" keeps a Fortran-ordered (decoded) array a view; only the order of a
+            # person's own values changes, which the all()/any() checks below ignore.
+            flat = array.reshape(*present.shape, int(np.prod(array.shape[2:])), order="A")
             if spec.is_float:
-                _check_float_slots(spec, flat, present, absent if any_absent else None)
+                usable = _usable_people(array, missing) if spec.per_joint else None
+                _check_float_slots(spec, flat, present, absent if any_absent else None, usable)
             else:
                 _check_integer_slots(spec, flat, present, absent if any_absent else None)
 
@@ -306,6 +315,7 @@ class VideoPredictions(_ArrayFields):
                             f"has {len(value)} joints; skeleton '{skeleton.name}' has {joints}",
                         )
                     array[position, slot] = value
+        _check_missing_joints(arrays, [len(frame.people) for frame in frames])
         return cls(
             metadata=metadata,
             skeleton=skeleton,
@@ -355,6 +365,14 @@ class VideoPredictionsDocument(_PredictionsHeader):
             self.frames,
             **{name: getattr(self, name) for name in _HEADER_FIELDS if name != "schema_version"},
         )
+
+
+_FLAGS_ARRAY = "quality_flags"
+_MISSING_BIT = int(QualityFlag.MISSING)
+_NAN_REASON = (
+    "a detected person's joints are finite, or NaN where quality_flags marks them missing "
+    f"({_MISSING_BIT})"
+)
 
 
 def _fail(field: str, reason: str) -> NoReturn:
@@ -418,19 +436,68 @@ def _check_shapes(arrays: Mapping[str, np.ndarray | None], frames: int, joints: 
             _fail(spec.name, f"expected shape {expected} {spec.dims_text()}, got {array.shape}")
 
 
+def _missing_joints(arrays: Mapping[str, np.ndarray | None]) -> npt.NDArray[np.bool_] | None:
+    """``(frames, persons, joints)``: samples ``quality_flags`` marks missing, or None if none."""
+    flags = arrays.get(_FLAGS_ARRAY)
+    if flags is None:
+        return None
+    missing = (np.asarray(flags) & _MISSING_BIT) != 0
+    return missing if missing.any() else None
+
+
+def _usable_people(
+    array: np.ndarray, missing: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_] | None:
+    """``(frames, persons)``: every joint finite, or all NaN where flagged missing.
+
+    A cleaned file keeps a person whose legs were not seen for longer than the gap filling
+    bridges: those joints hold NaN and are flagged missing. ``None`` when nothing is flagged
+    missing (then every value of a detected person must be finite).
+    """
+    if missing is None:
+        return None
+    finite, nan = np.isfinite(array), np.isnan(array)
+    if array.ndim == missing.ndim + 1:  # a coordinate axis
+        finite, nan = finite.all(axis=-1), nan.all(axis=-1)
+    return np.asarray((finite | (missing & nan)).all(axis=-1), dtype=np.bool_)
+
+
+def _check_missing_joints(arrays: Mapping[str, np.ndarray | None], counts: Sequence[int]) -> None:
+    """Name the first person of the per-frame view holding NaN in a joint not flagged missing."""
+    present = np.arange(max(counts, default=0))[None, :] < np.asarray(counts, np.intp)[:, None]
+    missing = _missing_joints(arrays)
+    for spec in PREDICTION_ARRAYS:
+        array = arrays.get(spec.name)
+        if array is None or not (spec.is_float and spec.per_joint):
+            continue
+        usable = _usable_people(array, missing)
+        if usable is None:
+            usable = np.isfinite(array).all(axis=tuple(range(2, array.ndim)))
+        bad = present & ~usable
+        if np.any(bad):
+            frame, slot = np.argwhere(bad)[0]
+            _fail(f"frames.{frame}.people.{slot}.{spec.item}", _NAN_REASON)
+
+
 def _check_float_slots(
     spec: ArraySpec,
     flat: np.ndarray,
     present: npt.NDArray[np.bool_],
     absent: npt.NDArray[np.bool_] | None,
+    usable: npt.NDArray[np.bool_] | None = None,
 ) -> None:
-    """Check that detected people have finite values and empty slots only NaN."""
-    finite = np.isfinite(flat).all(axis=-1)
+    """Check that detected people have finite values and empty slots only NaN.
+
+    ``usable`` replaces the finiteness of a person's values when some joints are flagged
+    missing (see :func:`_usable_people`).
+    """
+    finite = np.isfinite(flat).all(axis=-1) if usable is None else usable
     if not np.array_equal(finite, present):
         bad_present = present & ~finite
         if np.any(bad_present):
             frame, slot = np.argwhere(bad_present)[0]
-            _fail(spec.name, f"NaN or infinity for the detected person {slot} in frame {frame}")
+            reason = f"NaN or infinity for the detected person {slot} in frame {frame}"
+            _fail(spec.name, reason + ("; " + _NAN_REASON if spec.per_joint else ""))
     if absent is not None:
         not_nan = ~np.isnan(flat[absent]).all(axis=-1)
         if np.any(not_nan):

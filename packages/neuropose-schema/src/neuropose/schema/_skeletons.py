@@ -18,6 +18,7 @@ __all__ = [
     "BERKELEY_MHAD_43",
     "BLAZEPOSE_33",
     "KNOWN_SKELETONS",
+    "SMPL_24",
     "KnownSkeleton",
     "known_skeleton",
 ]
@@ -160,8 +161,37 @@ Bones are left empty here: the MeTRAbs model supplies its own edge table at run 
 estimator writes that one into every predictions file.
 """
 
+_SMPL_JOINTS: tuple[str, ...] = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
+    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar",
+    "right_collar", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hand", "right_hand",
+)  # fmt: skip
+
+# SMPL's kinematic tree: each joint to its parent.
+_SMPL_BONES: tuple[tuple[str, str], ...] = (
+    ("pelvis", "left_hip"), ("pelvis", "right_hip"), ("pelvis", "spine1"),
+    ("left_hip", "left_knee"), ("right_hip", "right_knee"), ("spine1", "spine2"),
+    ("left_knee", "left_ankle"), ("right_knee", "right_ankle"), ("spine2", "spine3"),
+    ("left_ankle", "left_foot"), ("right_ankle", "right_foot"), ("spine3", "neck"),
+    ("spine3", "left_collar"), ("spine3", "right_collar"), ("neck", "head"),
+    ("left_collar", "left_shoulder"), ("right_collar", "right_shoulder"),
+    ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"),
+    ("left_elbow", "left_wrist"), ("right_elbow", "right_wrist"),
+    ("left_wrist", "left_hand"), ("right_wrist", "right_hand"),
+)  # fmt: skip
+
+SMPL_24: KnownSkeleton = _build(
+    "smpl_24", _SMPL_JOINTS, _SMPL_BONES, _sided_pairs(_SMPL_JOINTS, "left_", "right_")
+)
+"""The 24 joints of the SMPL body model (MeTRAbs' ``smpl_24``), in SMPL's order.
+
+Bones follow SMPL's kinematic tree. ``left_foot``/``right_foot`` are the toe joints (ball of
+the foot); SMPL has no heel joint.
+"""
+
 KNOWN_SKELETONS: Mapping[str, KnownSkeleton] = MappingProxyType(
-    {known.name: known for known in (BLAZEPOSE_33, BERKELEY_MHAD_43)}
+    {known.name: known for known in (BLAZEPOSE_33, BERKELEY_MHAD_43, SMPL_24)}
 )
 """Every skeleton of this module, by name."""
 

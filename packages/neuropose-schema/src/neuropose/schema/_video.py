@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from neuropose.schema._base import ValueModel
 
-__all__ = ["CameraIntrinsics", "Units", "VideoMetadata"]
+__all__ = [
+    "BoxMeaning",
+    "CameraIntrinsics",
+    "Frame3d",
+    "RootTranslation",
+    "Units",
+    "VideoMetadata",
+]
 
 Sha256Hex = str
 
@@ -84,13 +92,65 @@ class CameraIntrinsics(ValueModel):
         return [[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]]
 
 
+class Frame3d(StrEnum):
+    """The frame of reference a predictions file's ``poses3d`` is in (``Units.frame3d``)."""
+
+    CAMERA = "camera: x right, y down, z forward"
+    """The camera frame: the origin is the camera (MeTRAbs)."""
+    HIP_CENTRED = (
+        "hip-centred: origin at the hip midpoint; axes roughly the camera's: x right, y down, "
+        "z away from the camera"
+    )
+    """Centred on each person's hips, so the origin moves with the person (BlazePose)."""
+
+
+class BoxMeaning(StrEnum):
+    """What the five values of a box are (``Units.box``)."""
+
+    DETECTOR = "px: x, y, width, height, detector confidence"
+    """A person detector's box and score (MeTRAbs)."""
+    LANDMARK_EXTENT = (
+        "px: x, y, width, height of the landmarks within the frame, mean landmark presence"
+    )
+    """The extent of the 2D landmarks clipped to the frame, and their mean presence (BlazePose)."""
+
+
+class RootTranslation(StrEnum):
+    """How a file's ``root_translation_mm`` array was obtained (``Units.root_translation_mm``)."""
+
+    ESTIMATED = (
+        "estimated, not measured: camera-frame position (x right, y down, z forward) of the "
+        "poses3d origin in mm, fitted from the 2D and 3D joints through the file's camera"
+    )
+    """Fitted from the 2D/3D joint pairs (a perspective-n-point solve), not measured."""
+
+
 class Units(ValueModel):
-    """Units and frames written into every predictions file so nobody has to guess them."""
+    """Units and frames written into every predictions file so nobody has to guess them.
+
+    The defaults are MeTRAbs' conventions, which every file written before other backends
+    existed follows, so older files read the same without a migration.
+
+    Attributes
+    ----------
+    poses3d, poses2d, time
+        Units of the 3D joints (mm), the 2D joints (px) and the frame times (s).
+    frame3d
+        Frame of reference of ``poses3d`` (:class:`Frame3d`).
+    box
+        What the five values of a box are (:class:`BoxMeaning`).
+    joint_confidence
+        Which score of the model the ``joint_confidence`` array holds (BlazePose: MediaPipe's
+        landmark ``visibility``), or ``None`` when the file has no such array.
+    root_translation_mm
+        How the ``root_translation_mm`` array was obtained (:class:`RootTranslation`), or
+        ``None`` when the file has no such array.
+    """
 
     poses3d: Literal["mm"] = "mm"
     poses2d: Literal["px"] = "px"
     time: Literal["s"] = "s"
-    frame3d: Literal["camera: x right, y down, z forward"] = "camera: x right, y down, z forward"
-    box: Literal["px: x, y, width, height, detector confidence"] = (
-        "px: x, y, width, height, detector confidence"
-    )
+    frame3d: Frame3d = Frame3d.CAMERA
+    box: BoxMeaning = BoxMeaning.DETECTOR
+    joint_confidence: str | None = None
+    root_translation_mm: RootTranslation | None = None
