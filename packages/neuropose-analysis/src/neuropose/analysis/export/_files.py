@@ -5,16 +5,14 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import BinaryIO
 
 from neuropose.analysis.export._errors import ExportValueError, MissingExtraError, OutputExistsError
-from neuropose.schema.io import atomic_write
+from neuropose.schema.io import fsync_directory, temporary_path
 
-__all__ = ["check_target", "replace_from_temporary", "require", "write_atomically"]
+__all__ = ["check_target", "replace_from_temporary", "require"]
 
 
 def require(module: str, extra: str, detail: str = "") -> ModuleType:
@@ -45,11 +43,6 @@ def check_target(path: Path | str, force: bool) -> Path:
     return target
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write through a binary handle into ``path`` atomically (temporary file, then rename)."""
-    atomic_write(path, write)
-
-
 @contextlib.contextmanager
 def replace_from_temporary(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for libraries that write to a path, then move it.
@@ -57,7 +50,7 @@ def replace_from_temporary(path: Path) -> Iterator[Path]:
     The temporary file keeps ``path``'s suffix (some writers insist on it). On success it is
     fsynced and renamed over ``path``; on failure it is removed and ``path`` is untouched.
     """
-    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp{path.suffix}")
+    temporary = temporary_path(path, keep_suffix=True)
     try:
         yield temporary
         with open(temporary, "rb+") as handle:
@@ -66,17 +59,4 @@ def replace_from_temporary(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             temporary.unlink()
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename itself must survive a power cut; some platforms cannot open directories.
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platform dependent
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_directory(path.parent)

@@ -21,8 +21,9 @@ import numpy.typing as npt
 
 from neuropose.analysis.export._data import ExportData
 from neuropose.analysis.export._errors import ExportValueError
-from neuropose.analysis.export._files import check_target, write_atomically
+from neuropose.analysis.export._files import check_target
 from neuropose.analysis.export._resample import blend, brackets, to_uniform, uniform_rate
+from neuropose.schema.io import atomic_write
 
 __all__ = ["CAMERA_TO_OPENSIM", "marker_names", "write_mot", "write_trc"]
 
@@ -134,7 +135,7 @@ def write_trc(
             handle, strings, head, values, separator="\t", trailing_separator=True, missing=""
         )
 
-    write_atomically(target, write)
+    atomic_write(target, write)
     return target
 
 
@@ -217,7 +218,7 @@ def write_mot(
         handle.write(("\n".join(lines) + "\n").encode("utf-8"))
         write_rows(handle, strings, head, values, separator="\t", missing="NaN")
 
-    write_atomically(target, write)
+    atomic_write(target, write)
     return target
 
 

@@ -22,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis.export._data import FLAG_BITS, MISSING_FLAG, ExportData
-from neuropose.analysis.export._files import check_target, require, write_atomically
+from neuropose.analysis.export._files import check_target, require
+from neuropose.schema.io import atomic_write
 
 __all__ = [
     "LONG_COLUMNS",
@@ -184,7 +185,7 @@ def write_csv(data: ExportData, path: Path | str, *, force: bool = False) -> Pat
         handle.write((",".join(LONG_COLUMNS) + "\n").encode())
         write_long_rows(handle, data, table)
 
-    write_atomically(target, write)
+    atomic_write(target, write)
     return target
 
 
@@ -278,7 +279,7 @@ def write_parquet(data: ExportData, path: Path | str, *, force: bool = False) ->
         # Dictionary encoding pays only for the joint names; trying it on floats costs time.
         pq.write_table(arrow, handle, compression="zstd", use_dictionary=["joint"])
 
-    write_atomically(target, write)
+    atomic_write(target, write)
     return target
 
 
