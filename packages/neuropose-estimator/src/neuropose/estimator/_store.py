@@ -235,13 +235,8 @@ class ModelStore:
             )
         digest = sha256_file(source)
         chosen = self._name_for(source, name)
-        existing = self.get(chosen)
-        # The same archive again (e.g. --model path.tar.gz on every run): keep the extraction.
-        if (
-            existing.usable
-            and existing.entry is not None
-            and existing.entry.archive_sha256 == digest
-        ):
+        existing = self._already_imported(chosen, digest)
+        if existing is not None:
             return existing
         return self._install(chosen, source, archive_sha256=digest, origin=str(source))
 
@@ -337,16 +332,23 @@ class ModelStore:
             )
             return self._install_bundle(variant.name, obtained)
 
-    def _import_task(self, source: Path, name: str | None) -> CachedModel:
-        check_bundle(source)
-        digest = sha256_file(source)
-        chosen = self._name_for(source, name)
-        existing = self.get(chosen)
+    def _already_imported(self, name: str, digest: str) -> CachedModel | None:
+        # The same file again (e.g. --model path.tar.gz on every run): keep its extraction.
+        existing = self.get(name)
         if (
             existing.usable
             and existing.entry is not None
             and existing.entry.archive_sha256 == digest
         ):
+            return existing
+        return None
+
+    def _import_task(self, source: Path, name: str | None) -> CachedModel:
+        check_bundle(source)
+        digest = sha256_file(source)
+        chosen = self._name_for(source, name)
+        existing = self._already_imported(chosen, digest)
+        if existing is not None:
             return existing
         variant = self.variants.get(chosen)
         published: set[str] = set()
