@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuropose.estimator._blazepose_bundle import check_bundle, write_bundle
-from neuropose.estimator._download import DownloadProgress, download_file
+from neuropose.estimator._download import DownloadProgress, download_verified
 from neuropose.estimator._errors import (
     BackendUnavailableError,
     CorruptBundleError,
@@ -104,24 +104,10 @@ def download_official(
         If what arrived is not a pose landmarker bundle (an error page, a truncated file).
     """
     target = scratch / variant.archive_file_name
-    for attempt in (1, 2):
-        digest = download_file(variant.url, target, timeout_s=timeout_s, progress=progress)
-        if variant.sha256 is None or digest == variant.sha256:
-            break
-        log.warning("SHA-256 mismatch on attempt %d for %s", attempt, variant.url)
-    else:
-        msg = (
-            f"{variant.url} delivered a bundle with SHA-256 {digest}, twice; expected "
-            f"{variant.sha256}. The download may be tampered with or the host changed it."
-        )
-        raise ModelIntegrityError(msg)
+    digest = download_verified(
+        variant.name, variant.url, target, variant.sha256, timeout_s=timeout_s, progress=progress
+    )
     check_bundle(target)
-    if variant.sha256 is None:
-        log.warning(
-            "%s has no published SHA-256; recorded %s on first download (unpinned)",
-            variant.name,
-            digest,
-        )
     return ObtainedBundle(target, digest, variant.url, pinned=variant.sha256 is not None)
 
 

@@ -30,7 +30,7 @@ from neuropose.estimator._blazepose_fetch import (
     find_task_file,
     obtain_bundle,
 )
-from neuropose.estimator._download import DownloadProgress, download_file
+from neuropose.estimator._download import DownloadProgress, download_verified
 from neuropose.estimator._errors import (
     ModelDownloadError,
     ModelIntegrityError,
@@ -273,28 +273,17 @@ class ModelStore:
             return self._download_bundle(variant, progress)
         with tempfile.TemporaryDirectory(prefix=".download-", dir=self.root) as scratch:
             archive = Path(scratch) / variant.archive_file_name
-            for attempt in (1, 2):
-                try:
-                    digest = download_file(
-                        variant.url, archive, timeout_s=self.timeout_s, progress=progress
-                    )
-                except ModelDownloadError as error:
-                    raise ModelDownloadError(f"{error}. {self._offline_advice(variant)}") from None
-                if variant.sha256 is None or digest == variant.sha256:
-                    break
-                log.warning("SHA-256 mismatch on attempt %d for %s", attempt, variant.url)
-            else:
-                msg = (
-                    f"{variant.url} delivered an archive with SHA-256 {digest}, twice; expected "
-                    f"{variant.sha256}. The download may be tampered with or the host changed it."
-                )
-                raise ModelIntegrityError(msg)
-            if variant.sha256 is None:
-                log.warning(
-                    "%s has no published SHA-256; recorded %s on first download (unpinned)",
+            try:
+                digest = download_verified(
                     name,
-                    digest,
+                    variant.url,
+                    archive,
+                    variant.sha256,
+                    timeout_s=self.timeout_s,
+                    progress=progress,
                 )
+            except ModelDownloadError as error:
+                raise ModelDownloadError(f"{error}. {self._offline_advice(variant)}") from None
             return self._install(name, archive, archive_sha256=digest, origin=variant.url)
 
     def ensure(self, name: str, progress: DownloadProgress | None = None) -> CachedModel:
