@@ -117,7 +117,7 @@ def remove_stale_temporaries(
     if not directory.is_dir():
         return []
     current = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     for path in sorted(directory.iterdir()):
         found = TemporaryFile.parse(path)
         if found is None or not path.is_file() or path.is_symlink():

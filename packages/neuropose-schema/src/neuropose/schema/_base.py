@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from neuropose.schema._guards import is_json_object
+
 __all__ = ["PersistedModel", "ValueModel"]
 
 
@@ -32,7 +34,7 @@ class PersistedModel(ValueModel):
     def _stamp_current_version(cls, data: Any) -> Any:
         # A model built in memory is at its class's current version; the field's static default
         # would otherwise stay 1 (unvalidated) after CURRENT_VERSION moves on.
-        if isinstance(data, dict) and "schema_version" not in data:
+        if is_json_object(data) and "schema_version" not in data:
             return {**data, "schema_version": cls.CURRENT_VERSION}
         return data
 

@@ -58,6 +58,7 @@ import numpy as np
 import numpy.lib.format as npy_format
 
 from neuropose.schema._errors import CorruptFileError, SchemaValidationError
+from neuropose.schema._guards import is_json_object
 
 __all__ = ["ENCODINGS", "FORMAT_NAME", "STORED_SUFFIX", "read_npz", "write_npz"]
 
@@ -233,7 +234,7 @@ def _decode(
         )
     elif encoding == "projection_residual":
         source = decoded.get(str(info.get("projection_of")))
-        if source is None or not isinstance(camera, dict):
+        if source is None or not is_json_object(camera):
             raise SchemaValidationError(
                 where.path,
                 name,
@@ -309,7 +310,7 @@ def _encode(
     if not compress:
         return info | {"encoding": "raw"}, {name: (np.ascontiguousarray(array), False)}
     source = arrays.get(_PROJECTIONS.get(name, ""))
-    if project and source is not None and isinstance(camera, dict):
+    if project and source is not None and is_json_object(camera):
         residual = _residual(array, source, camera)
         if residual is not None:
             described = {"encoding": "projection_residual", "projection_of": _PROJECTIONS[name]}
@@ -421,18 +422,18 @@ def read_npz(data: bytes, path: Path | None) -> tuple[dict[str, Any], dict[str, 
         header = json.loads(header_bytes.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CorruptFileError(path, f"has an unreadable header ({error})") from error
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+    if not is_json_object(header) or header.get("format") != FORMAT_NAME:
         raise CorruptFileError(path, f"header does not declare format '{FORMAT_NAME}'")
     described = header.pop("arrays", None)
     header.pop("format")
-    if not isinstance(described, dict):
+    if not is_json_object(described):
         raise SchemaValidationError(path, "arrays", "header lacks the description of its arrays")
     arrays: dict[str, np.ndarray] = {}
     # Projections last: they are computed from arrays decoded before them.
     order = sorted(
         described,
         key=lambda n: (
-            isinstance(described[n], dict) and described[n].get("encoding") == "projection_residual"
+            is_json_object(described[n]) and described[n].get("encoding") == "projection_residual"
         ),
     )
     for name in order:

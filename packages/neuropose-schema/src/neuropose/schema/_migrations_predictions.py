@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from neuropose.schema._guards import is_array, is_json_array, is_json_object
 from neuropose.schema._migrations import register_migration
 from neuropose.schema._quality import flags_from_presence
 
@@ -40,8 +41,8 @@ def _options_recorded_whole(data: dict[str, Any]) -> dict[str, Any]:
     the top, where validation names it too.
     """
     provenance = data.get("provenance")
-    parameters = provenance.get("parameters") if isinstance(provenance, dict) else None
-    if not isinstance(provenance, dict) or not isinstance(parameters, dict):
+    parameters = provenance.get("parameters") if is_json_object(provenance) else None
+    if not is_json_object(provenance) or not is_json_object(parameters):
         # Not the version-1 shape at all: validation reports the field as it stands.
         return {**data, "schema_version": 2}
     old = dict(parameters)
@@ -67,12 +68,12 @@ def _quality_flags_from_presence(data: dict[str, Any]) -> dict[str, Any]:
     presence of its boxes. Data not shaped as version 2 is passed on for validation to name.
     """
     frames = data.get("frames")
-    if isinstance(frames, list):
+    if is_json_array(frames):
         return {**data, "frames": [_frame_with_flags(f) for f in frames], "schema_version": 3}
     boxes, poses = data.get("boxes"), data.get("poses3d")
     if (
-        isinstance(boxes, np.ndarray)
-        and isinstance(poses, np.ndarray)
+        is_array(boxes)
+        and is_array(poses)
         and boxes.ndim == 3
         and poses.ndim == 4
         and boxes.shape[:2] == poses.shape[:2]
@@ -85,14 +86,14 @@ def _quality_flags_from_presence(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _frame_with_flags(frame: Any) -> Any:
-    people = frame.get("people") if isinstance(frame, dict) else None
-    if not isinstance(people, list):
+    people = frame.get("people") if is_json_object(frame) else None
+    if not is_json_array(people):
         return frame
     return {**frame, "people": [_person_with_flags(person) for person in people]}
 
 
 def _person_with_flags(person: Any) -> Any:
-    poses = person.get("poses3d") if isinstance(person, dict) else None
-    if not isinstance(poses, list):
+    poses = person.get("poses3d") if is_json_object(person) else None
+    if not is_json_array(poses):
         return person
     return {**person, "quality_flags": flags_from_presence([True] * len(poses)).tolist()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from neuropose.schema._guards import is_json_object
 from neuropose.schema._migrations import register_migration
 
 __all__: list[str] = []
@@ -25,7 +26,7 @@ def _time_based_method(data: dict[str, Any]) -> dict[str, Any]:
     ``prominence_threshold`` (not recorded then: None), no measures and no notes.
     """
     config = data.get("config")
-    if isinstance(config, dict):
+    if is_json_object(config):
         config = {
             **config,
             "baseline_window_s": None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NoReturn, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -80,7 +80,9 @@ def _frozen_to_the_root(array: np.ndarray) -> bool:
     while isinstance(current, np.ndarray):
         if current.flags.writeable:
             return False
-        current = current.base
+        # numpy types ``base`` as an array or None, but a buffer-backed array's base is the
+        # buffer itself (``bytes`` for an array read from an immutable buffer).
+        current = cast(object, current.base)
     return current is None or isinstance(current, bytes)
 
 
@@ -218,7 +220,7 @@ class VideoPredictions(_ArrayFields):
         """
         # Millions of small objects and no reference cycles: the cyclic collector would only
         # rescan them, which took about two thirds of the time.
-        with _collector_paused():
+        with collector_paused():
             return self._build_frames()
 
     def _build_frames(self) -> tuple[FramePrediction, ...]:
@@ -406,7 +408,7 @@ def _nested_tuples(depth: int) -> Callable[[Any], Any]:
 
 
 @contextmanager
-def _collector_paused() -> Generator[None, None, None]:
+def collector_paused() -> Generator[None, None, None]:
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from pydantic import Field, model_validator
 
 from neuropose.schema._base import ValueModel
+from neuropose.schema._guards import is_json_object
 
 __all__ = [
     "DEFAULT_CUTOFF_HZ",
@@ -414,7 +415,7 @@ class CleaningConfig(ValueModel):
     @classmethod
     def _cutoff_from_task(cls, data: Any) -> Any:
         # An explicit cutoff (even None: no filter) wins; otherwise the task decides.
-        if isinstance(data, dict) and "cutoff_hz" not in data:
+        if is_json_object(data) and "cutoff_hz" not in data:
             task = data.get("task")
             if task is not None and task in TASK_CUTOFFS_HZ:
                 return {**data, "cutoff_hz": TASK_CUTOFFS_HZ[task]}

@@ -44,6 +44,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from neuropose.schema._base import PersistedModel, ValueModel
 from neuropose.schema._errors import CorruptFileError
+from neuropose.schema._guards import is_json_object
 from neuropose.schema._quality import CleaningConfig, SubjectConfig, Task
 from neuropose.schema._segmentation import SegmentationConfig
 
@@ -223,7 +224,7 @@ class Recipe(PersistedModel):
     @model_validator(mode="before")
     @classmethod
     def _task_spelling_and_cutoff(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+        if not is_json_object(data):
             return data
         task = data.get("task")
         if isinstance(task, str):
@@ -231,7 +232,7 @@ class Recipe(PersistedModel):
             data = {**data, "task": task}
         cleaning = data.get("cleaning")
         # The task picks the low-pass cutoff unless the cleaning table names its own task.
-        if isinstance(cleaning, dict) and "task" not in cleaning and task in get_args(Task):
+        if is_json_object(cleaning) and "task" not in cleaning and task in get_args(Task):
             data = {**data, "cleaning": {**cleaning, "task": task}}
         return data
 

@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError
 
 from neuropose.schema._base import ValueModel
 from neuropose.schema._errors import ConfigError
+from neuropose.schema._guards import is_json_object
 from neuropose.schema._options import InferenceOptions
 
 __all__ = ["ENV_PREFIX", "Settings", "default_data_home"]
@@ -197,7 +198,7 @@ def _table_keys(table: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in table.items():
         dotted = f"{prefix}.{key}"
-        if isinstance(value, dict):
+        if is_json_object(value):
             flat.update(_table_keys(value, dotted))
         else:
             flat[dotted] = value
@@ -216,7 +217,7 @@ def _read_toml(path: Path) -> dict[str, tuple[str, Any]]:
     except OSError as error:
         raise ConfigError(f"config file {path} cannot be read: {error.strerror}") from None
     table = data.pop(_INFERENCE, {})
-    if not isinstance(table, dict):
+    if not is_json_object(table):
         raise ConfigError(f"config file {path} key '{_INFERENCE}' must be a table ([inference])")
     keys = {**data, **_table_keys(table, _INFERENCE)}
     tree_paths = set(_flat_names().values())

@@ -72,7 +72,7 @@ def _build(
 def _sided_pairs(joints: tuple[str, ...], left: str, right: str) -> tuple[tuple[str, str], ...]:
     """Pair every joint that starts with ``left`` with the one that starts with ``right``."""
     names = set(joints)
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for joint in joints:
         if joint.startswith(left):
             mirror = right + joint.removeprefix(left)

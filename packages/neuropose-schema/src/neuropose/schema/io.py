@@ -16,8 +16,6 @@ import json
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import ValidationError
 
 from neuropose.schema._analysis import AnalysisReport
@@ -32,6 +30,7 @@ from neuropose.schema._atomic import (
 from neuropose.schema._base import PersistedModel
 from neuropose.schema._binary import read_npz, write_npz
 from neuropose.schema._errors import CorruptFileError, SchemaValidationError
+from neuropose.schema._guards import is_array, is_json_object
 from neuropose.schema._jobs import JobResults, StatusFile
 from neuropose.schema._metrics import BenchmarkResult
 from neuropose.schema._migrations import migrate
@@ -39,7 +38,7 @@ from neuropose.schema._predictions import (
     FieldValueError,
     VideoPredictions,
     VideoPredictionsDocument,
-    _collector_paused,  # pyright: ignore[reportPrivateUsage] - same package
+    collector_paused,
 )
 from neuropose.schema._segmentation import Segmentation
 
@@ -111,7 +110,7 @@ def _parse_json(raw: bytes, path: Path | None) -> dict[str, Any]:
         if not raw.strip() or error.pos >= len(raw.rstrip()):
             reason += " (the file looks truncated)"
         raise CorruptFileError(path, reason) from None
-    if not isinstance(data, dict):
+    if not is_json_object(data):
         raise CorruptFileError(path, f"holds a JSON {type(data).__name__}, expected an object")
     return data
 
@@ -203,7 +202,7 @@ def load_predictions(path: Path) -> VideoPredictions:
     if _format_of(path, raw) == "json":
         # Parsing and validating build millions of small acyclic objects; pausing the cyclic
         # collector meanwhile halves the load time of a 30-minute file.
-        with _collector_paused():
+        with collector_paused():
             document = _validate(VideoPredictionsDocument, _parse_json(raw, path), path)
             try:
                 return document.to_arrays()
@@ -271,9 +270,9 @@ def _check_stored_arrays(data: dict[str, Any], path: Path) -> None:
             if spec.required:
                 raise SchemaValidationError(path, spec.name, "array missing from the archive")
             continue
-        if not isinstance(array, np.ndarray):
+        if not is_array(array):
             continue  # a migration's own value: the model converts it or names the field
-        stored: npt.NDArray[Any] = array
+        stored = array
         if stored.dtype != spec.dtype:
             raise SchemaValidationError(
                 path, spec.name, f"has dtype {stored.dtype}, expected {spec.dtype.name}"
