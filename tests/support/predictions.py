@@ -79,6 +79,19 @@ def skeleton(joints: int = 43) -> Skeleton:
     return Skeleton(name=name, joint_names=tuple(names), joint_edges=edges)
 
 
+def standin_provenance() -> Provenance:
+    """The provenance every built test file carries: the stand-in model, one fixed instant."""
+    return Provenance(
+        model_name="metrabs_test",
+        model_sha256=hashlib.sha256(b"model").hexdigest(),
+        package_versions={"neuropose-schema": "0.1.0"},
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        parameters=InferenceOptions().with_overrides(
+            {"model": "metrabs_test", "num_aug": 1, "device": "/CPU:0"}
+        ),
+    )
+
+
 def make_predictions(
     frames: int = 10,
     people: int | list[int] = 1,
@@ -136,15 +149,7 @@ def make_predictions(
         ),
         skeleton=skeleton(joints),
         camera=CameraIntrinsics(fx=1000, fy=1000, cx=960, cy=540, fov_degrees=55),
-        provenance=Provenance(
-            model_name="metrabs_test",
-            model_sha256=hashlib.sha256(b"model").hexdigest(),
-            package_versions={"neuropose-schema": "0.1.0"},
-            created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            parameters=InferenceOptions().with_overrides(
-                {"model": "metrabs_test", "num_aug": 1, "device": "/CPU:0"}
-            ),
-        ),
+        provenance=standin_provenance(),
         times_s=t,
         boxes=boxes,
         poses3d=p3,

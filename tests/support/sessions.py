@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +20,11 @@ from neuropose.estimator._video import VideoInfo
 from neuropose.schema import (
     NO_TRACK,
     CameraIntrinsics,
-    InferenceOptions,
-    Provenance,
     Skeleton,
     VideoMetadata,
     VideoPredictions,
 )
-from support.predictions import BERKELEY_MHAD_43
+from support.predictions import BERKELEY_MHAD_43, standin_provenance
 from support.videos import write_video
 
 _TEMPLATE = {
@@ -160,15 +157,7 @@ def session_predictions(
         ),
         skeleton=skeleton(),
         camera=CameraIntrinsics(fx=focal, fy=focal, cx=cx, cy=cy, fov_degrees=55),
-        provenance=Provenance(
-            model_name="metrabs_test",
-            model_sha256=hashlib.sha256(b"model").hexdigest(),
-            package_versions={"neuropose-schema": "0.1.0"},
-            created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-            parameters=InferenceOptions().with_overrides(
-                {"model": "metrabs_test", "num_aug": 1, "device": "/CPU:0"}
-            ),
-        ),
+        provenance=standin_provenance(),
         times_s=times,
         boxes=boxes,
         poses3d=poses3d,

@@ -44,16 +44,22 @@ def _thin_by_time(
     candidates: npt.NDArray[np.intp], values: FloatArray, times: FloatArray, min_interval_s: float
 ) -> npt.NDArray[np.intp]:
     keep = np.ones(len(candidates), dtype=bool)
-    peak_times = times[candidates]
+    kept = np.zeros(len(candidates), dtype=bool)
+    peak_times: FloatArray = times[candidates]
     # Highest first; among equal heights the later one first, as scipy does.
     order = np.argsort(values[candidates], kind="stable")[::-1]
     for k in order:
         if not keep[k]:
             continue
-        low = np.searchsorted(peak_times, peak_times[k] - min_interval_s, side="right")
-        high = np.searchsorted(peak_times, peak_times[k] + min_interval_s, side="left")
-        keep[low:high] = False
-        keep[k] = True
+        # A margin wider than the interval finds the neighbours; the exact test is on the time
+        # difference, which is the same both ways round (t - u == -(u - t) in floating point),
+        # so two peaks exactly one interval apart never drop each other.
+        low = int(np.searchsorted(peak_times, peak_times[k] - 2 * min_interval_s, side="left"))
+        high = int(np.searchsorted(peak_times, peak_times[k] + 2 * min_interval_s, side="right"))
+        close = np.abs(peak_times[low:high] - peak_times[k]) < min_interval_s
+        # A lower peak never drops one already kept.
+        keep[low:high] &= ~close | kept[low:high]
+        keep[k] = kept[k] = True
     return candidates[keep]
 
 

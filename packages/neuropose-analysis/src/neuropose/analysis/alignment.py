@@ -96,7 +96,8 @@ def procrustes(
         )
         aligned = scale * a @ rotation + translation
         with np.errstate(invalid="ignore"):
-            rmsd = float(np.sqrt(np.nanmean(np.sum((aligned[valid] - b[valid]) ** 2, axis=-1))))
+            squared: FloatArray = np.sum((aligned[valid] - b[valid]) ** 2, axis=-1)
+            rmsd = float(np.sqrt(np.nanmean(squared)))
         return ProcrustesResult(aligned, rotation, scale, translation, rmsd)
     frames = a.shape[0]
     rotations = np.full((frames, 3, 3), np.nan)

@@ -71,8 +71,9 @@ def joint_angles(
         When a name is not in the skeleton (the message lists the valid names).
     """
     poses = person_trajectory(predictions, person)
-    result = {}
+    result: dict[tuple[str, str, str], FloatArray] = {}
     for triplet in triplets:
         first, vertex, last = joint_indices(predictions.skeleton, triplet)
-        result[tuple(triplet)] = joint_angle(poses, first, vertex, last)
-    return result  # type: ignore[return-value]
+        end_a, middle, end_b = triplet  # three names: joint_indices gave three indices
+        result[(end_a, middle, end_b)] = joint_angle(poses, first, vertex, last)
+    return result

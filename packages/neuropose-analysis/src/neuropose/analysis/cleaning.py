@@ -317,7 +317,7 @@ def quality_summary(
     names = list(joint_names) if joint_names is not None else [None] * joints
     interval = float(np.median(np.diff(times))) if samples > 1 else 0.0
     bounds = np.append(times, times[-1] + interval) if samples else times
-    per_joint = []
+    per_joint: list[JointQuality] = []
     gaps: list[GapSpan] = []
     for joint in range(joints):
         column = codes[:, joint]
@@ -480,7 +480,11 @@ def person_flags(
     if by == "track":
         rows, slots = np.nonzero(np.asarray(predictions.track_ids) == person)
     else:
-        rows = np.flatnonzero(present[:, person]) if 0 <= person < present.shape[1] else []
+        rows = (
+            np.flatnonzero(present[:, person])
+            if 0 <= person < present.shape[1]
+            else np.empty(0, np.intp)
+        )
         slots = np.full(len(rows), person, np.intp)
     result = np.full((predictions.frame_count, joints), _MISSING, np.uint8)
     result[rows] = flags[rows, slots]

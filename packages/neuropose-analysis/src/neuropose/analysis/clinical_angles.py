@@ -54,6 +54,17 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from neuropose.analysis._body import (
+    LANDMARKS,
+    SIDES,
+    Body,
+    Landmarks,
+    Names,
+    Side,
+    landmarks_for,
+    skeleton_of,
+    unit_vectors,
+)
 from neuropose.analysis._errors import SkeletonSupportError, UnknownAngleError
 from neuropose.analysis._poses import FloatArray, as_poses
 
@@ -71,9 +82,7 @@ __all__ = [
     "expand_angle_names",
 ]
 
-Side = Literal["left", "right"]
 Plane = Literal["sagittal", "frontal", "transverse", "any"]
-_SIDES: tuple[Side, ...] = ("left", "right")
 
 BODY_FRAME = (
     "ISB-style body frames (X anterior, Y superior, Z to the person's right): pelvis from the "
@@ -82,9 +91,6 @@ BODY_FRAME = (
     "axial rotation"
 )
 """How the body frames of every clinical angle are built, in words (written into outputs)."""
-
-Names = tuple[str, ...]
-"""Joint names whose mean is one landmark."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,132 +143,17 @@ class AngleDefinition:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Limb:
-    hip: Names
-    knee: Names
-    ankle: Names
-    heel: Names | None
-    toe: Names
-    shoulder: Names
-    elbow: Names
-    wrist: Names
-
-
-@dataclass(frozen=True, slots=True)
-class _Landmarks:
-    """Where a skeleton's body frames and segments come from (joint names, averaged)."""
-
-    pelvis_left: Names
-    pelvis_right: Names
-    pelvis_up: tuple[Names, Names] | None
-    pelvis_forward: tuple[Names, Names] | None
-    pelvis_up_is_trunk: bool
-    thorax_left: Names
-    thorax_right: Names
-    thorax_low: Names
-    thorax_high: Names
-    limbs: Mapping[Side, _Limb]
-    why_no_trunk_bending: str | None = None
-
-
-def _limb(prefix: str, names: Mapping[str, str | None]) -> _Limb:
-    def one(key: str) -> Names:
-        value = names[key]
-        assert value is not None
-        return (prefix + value,)
-
-    heel = names.get("heel")
-    return _Limb(
-        hip=one("hip"),
-        knee=one("knee"),
-        ankle=one("ankle"),
-        heel=(prefix + heel,) if heel else None,
-        toe=one("toe"),
-        shoulder=one("shoulder"),
-        elbow=one("elbow"),
-        wrist=one("wrist"),
-    )
-
-
-_SMPL_LIMB = {
-    "hip": "hip",
-    "knee": "knee",
-    "ankle": "ankle",
-    "heel": None,
-    "toe": "foot",
-    "shoulder": "shoulder",
-    "elbow": "elbow",
-    "wrist": "wrist",
-}
-_BLAZEPOSE_LIMB = {**_SMPL_LIMB, "heel": "heel", "toe": "foot_index"}
-_MHAD_LIMB = {
-    "hip": "hipl",
-    "knee": "kne",
-    "ankle": "ank",
-    "heel": "hee",
-    "toe": "foo",
-    "shoulder": "sho1",
-    "elbow": "elb",
-    "wrist": "wri",
-}
-
-_LANDMARKS: Mapping[str, _Landmarks] = MappingProxyType(
-    {
-        "smpl_24": _Landmarks(
-            pelvis_left=("left_hip",),
-            pelvis_right=("right_hip",),
-            pelvis_up=(("pelvis",), ("spine1",)),
-            pelvis_forward=None,
-            pelvis_up_is_trunk=False,
-            thorax_left=("left_collar",),
-            thorax_right=("right_collar",),
-            thorax_low=("spine3",),
-            thorax_high=("neck",),
-            limbs={s: _limb(f"{s}_", _SMPL_LIMB) for s in _SIDES},
-        ),
-        "blazepose_33": _Landmarks(
-            pelvis_left=("left_hip",),
-            pelvis_right=("right_hip",),
-            pelvis_up=(("left_hip", "right_hip"), ("left_shoulder", "right_shoulder")),
-            pelvis_forward=None,
-            pelvis_up_is_trunk=True,
-            thorax_left=("left_shoulder",),
-            thorax_right=("right_shoulder",),
-            thorax_low=("left_hip", "right_hip"),
-            thorax_high=("left_shoulder", "right_shoulder"),
-            limbs={s: _limb(f"{s}_", _BLAZEPOSE_LIMB) for s in _SIDES},
-            why_no_trunk_bending=(
-                "blazepose_33 has no landmark fixed to the pelvis above the hips, so its pelvis "
-                "frame takes its superior axis from the trunk and the trunk cannot bend in it"
-            ),
-        ),
-        "berkeley_mhad_43": _Landmarks(
-            pelvis_left=("lhipf",),
-            pelvis_right=("rhipf",),
-            pelvis_up=None,
-            pelvis_forward=(("lhipb", "rhipb"), ("lhipf", "rhipf")),
-            pelvis_up_is_trunk=False,
-            thorax_left=("lsho1",),
-            thorax_right=("rsho1",),
-            thorax_low=("lhipf", "rhipf", "lhipb", "rhipb"),
-            thorax_high=("lsho1", "rsho1"),
-            limbs={"left": _limb("l", _MHAD_LIMB), "right": _limb("r", _MHAD_LIMB)},
-        ),
-    }
-)
-
-ANGLE_SKELETONS: tuple[str, ...] = tuple(sorted(_LANDMARKS))
+ANGLE_SKELETONS: tuple[str, ...] = tuple(sorted(LANDMARKS))
 """Skeletons with clinical angle definitions."""
 
 _PELVIS = "pelvis frame"
 _THORAX = "thorax frame"
 
 
-def _definitions_for(landmarks: _Landmarks) -> tuple[AngleDefinition, ...]:
+def _definitions_for(landmarks: Landmarks) -> tuple[AngleDefinition, ...]:
     pelvis = _PELVIS + (" (superior axis from the trunk)" if landmarks.pelvis_up_is_trunk else "")
     found: list[AngleDefinition] = []
-    for side in _SIDES:
+    for side in SIDES:
         found += [
             AngleDefinition(
                 f"hip_flexion_{side}", "hip", side, "flexion", "sagittal",
@@ -323,18 +214,8 @@ def _definitions_for(landmarks: _Landmarks) -> tuple[AngleDefinition, ...]:
 
 
 _DEFINITIONS: Mapping[str, tuple[AngleDefinition, ...]] = MappingProxyType(
-    {name: _definitions_for(landmarks) for name, landmarks in _LANDMARKS.items()}
+    {name: _definitions_for(landmarks) for name, landmarks in LANDMARKS.items()}
 )
-
-
-def _landmarks(skeleton: str) -> _Landmarks:
-    try:
-        return _LANDMARKS[skeleton]
-    except KeyError:
-        raise SkeletonSupportError(
-            f"no clinical angles are defined for skeleton '{skeleton}'; they are for: "
-            f"{', '.join(ANGLE_SKELETONS)}"
-        ) from None
 
 
 def angle_definitions(skeleton: str) -> tuple[AngleDefinition, ...]:
@@ -345,7 +226,7 @@ def angle_definitions(skeleton: str) -> tuple[AngleDefinition, ...]:
     SkeletonSupportError
         If the skeleton has no definitions; the message lists those that do.
     """
-    _landmarks(skeleton)
+    landmarks_for(skeleton)
     return _DEFINITIONS[skeleton]
 
 
@@ -372,7 +253,7 @@ def expand_angle_names(skeleton: str, names: Sequence[str]) -> tuple[AngleDefini
         found = [by_name[name]] if name in by_name else by_family.get(name)
         if not found:
             reason = ""
-            why = _LANDMARKS[skeleton].why_no_trunk_bending
+            why = LANDMARKS[skeleton].why_no_trunk_bending
             if why and name in ("trunk_flexion", "trunk_lateral_flexion"):
                 reason = f" ({why})"
             raise UnknownAngleError(
@@ -385,38 +266,6 @@ def expand_angle_names(skeleton: str, names: Sequence[str]) -> tuple[AngleDefini
 
 
 # ------------------------------------------------------------------------------ geometry
-def _unit(vectors: FloatArray) -> FloatArray:
-    norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unit = vectors / norm
-    unit[~np.isfinite(unit).all(axis=-1)] = np.nan
-    return unit
-
-
-def _frame_from_z_and_y(z_hint: FloatArray, y_hint: FloatArray) -> FloatArray:
-    """Axes ``(frames, 3, 3)`` as columns X, Y, Z: Z along ``z_hint``, Y closest to ``y_hint``."""
-    z = _unit(z_hint)
-    x = _unit(np.cross(y_hint, z))
-    y = np.cross(z, x)
-    return np.stack([x, y, z], axis=-1)
-
-
-def _frame_from_z_and_x(z_hint: FloatArray, x_hint: FloatArray) -> FloatArray:
-    """Axes as columns X, Y, Z: Z along ``z_hint``, X closest to ``x_hint``."""
-    z = _unit(z_hint)
-    y = _unit(np.cross(z, x_hint))
-    x = np.cross(y, z)
-    return np.stack([x, y, z], axis=-1)
-
-
-def _frame_from_y_and_z(y_hint: FloatArray, z_hint: FloatArray) -> FloatArray:
-    """Axes as columns X, Y, Z: Y along ``y_hint``, Z closest to ``z_hint``."""
-    y = _unit(y_hint)
-    x = _unit(np.cross(y, z_hint))
-    z = np.cross(x, y)
-    return np.stack([x, y, z], axis=-1)
-
-
 def _local(frame: FloatArray, vectors: FloatArray) -> FloatArray:
     """Express camera-frame vectors in a body frame (``frame^T v`` per frame)."""
     return np.einsum("fji,fj->fi", frame, vectors)
@@ -431,47 +280,6 @@ def _included(u: FloatArray, v: FloatArray) -> FloatArray:
     return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1))
 
 
-class _Body:
-    """Landmarks and frames of one skeleton's poses, computed once and shared by the angles."""
-
-    def __init__(self, poses: FloatArray, names: Sequence[str], landmarks: _Landmarks) -> None:
-        self._poses = poses
-        self._index = {name: i for i, name in enumerate(names)}
-        self._marks = landmarks
-        self._cache: dict[str, FloatArray] = {}
-
-    def point(self, names: Names) -> FloatArray:
-        missing = [n for n in names if n not in self._index]
-        if missing:  # pragma: no cover - skeleton names are checked before
-            raise SkeletonSupportError(f"the poses lack joint(s) {', '.join(missing)}")
-        return self._poses[:, [self._index[n] for n in names]].mean(axis=1)
-
-    def pelvis(self) -> FloatArray:
-        if "pelvis" not in self._cache:
-            marks = self._marks
-            z_hint = self.point(marks.pelvis_right) - self.point(marks.pelvis_left)
-            if marks.pelvis_forward is not None:
-                back, front = marks.pelvis_forward
-                frame = _frame_from_z_and_x(z_hint, self.point(front) - self.point(back))
-            else:
-                assert marks.pelvis_up is not None
-                low, high = marks.pelvis_up
-                frame = _frame_from_z_and_y(z_hint, self.point(high) - self.point(low))
-            self._cache["pelvis"] = frame
-        return self._cache["pelvis"]
-
-    def thorax(self) -> FloatArray:
-        if "thorax" not in self._cache:
-            marks = self._marks
-            y_hint = self.point(marks.thorax_high) - self.point(marks.thorax_low)
-            z_hint = self.point(marks.thorax_right) - self.point(marks.thorax_left)
-            self._cache["thorax"] = _frame_from_y_and_z(y_hint, z_hint)
-        return self._cache["thorax"]
-
-    def limb(self, side: Side) -> _Limb:
-        return self._marks.limbs[side]
-
-
 def _flexion_abduction(
     frame: FloatArray, proximal: FloatArray, distal: FloatArray, side: Side
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -480,7 +288,7 @@ def _flexion_abduction(
     The segment's X axis (anterior) is the proximal frame's X turned by the flexion about Z:
     ``(cos f, sin f, 0)`` in the proximal frame; abduction does not move it.
     """
-    d = _local(frame, _unit(distal - proximal))
+    d = _local(frame, unit_vectors(distal - proximal))
     lateral = 1.0 if side == "right" else -1.0
     flexion = np.arctan2(d[:, 0], -d[:, 1])
     abduction = np.arcsin(np.clip(lateral * d[:, 2], -1.0, 1.0))
@@ -504,7 +312,7 @@ def _hinge(
     return sign * magnitude
 
 
-def _trunk(body: _Body) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _trunk(body: Body) -> tuple[FloatArray, FloatArray, FloatArray]:
     """ISB Z-X-Y Cardan angles (radians) of the thorax relative to the pelvis."""
     relative = np.einsum("fji,fjk->fik", body.pelvis(), body.thorax())
     flexion = np.arctan2(-relative[:, 0, 1], relative[:, 1, 1])
@@ -513,7 +321,7 @@ def _trunk(body: _Body) -> tuple[FloatArray, FloatArray, FloatArray]:
     return -flexion, lateral, rotation
 
 
-def _compute(body: _Body, definition: AngleDefinition) -> FloatArray:
+def _compute(body: Body, definition: AngleDefinition) -> FloatArray:
     if definition.joint == "trunk":
         flexion, lateral, rotation = _trunk(body)
         by_motion = {"flexion": flexion, "lateral_flexion": lateral, "rotation": rotation}
@@ -545,21 +353,7 @@ def _compute(body: _Body, definition: AngleDefinition) -> FloatArray:
     return _degrees(flexion if definition.motion == "flexion" else abduction)
 
 
-def _skeleton_of(skeleton: Skeleton | str) -> tuple[str, tuple[str, ...]]:
-    if isinstance(skeleton, str):
-        from neuropose.schema import KNOWN_SKELETONS
-
-        known = KNOWN_SKELETONS.get(skeleton)
-        if known is None:
-            _landmarks(skeleton)  # names the skeletons that have angles
-            raise SkeletonSupportError(  # pragma: no cover - every angle skeleton is known
-                f"skeleton '{skeleton}' has no joint table"
-            )
-        return skeleton, known.skeleton.joint_names
-    return skeleton.name, skeleton.joint_names
-
-
-def _pelvis_joints(landmarks: _Landmarks) -> Names:
+def _pelvis_joints(landmarks: Landmarks) -> Names:
     names = landmarks.pelvis_left + landmarks.pelvis_right
     for pair in (landmarks.pelvis_up, landmarks.pelvis_forward):
         if pair is not None:
@@ -567,7 +361,7 @@ def _pelvis_joints(landmarks: _Landmarks) -> Names:
     return names
 
 
-def _thorax_joints(landmarks: _Landmarks) -> Names:
+def _thorax_joints(landmarks: Landmarks) -> Names:
     return (
         landmarks.thorax_left
         + landmarks.thorax_right
@@ -588,7 +382,7 @@ def angle_joints(skeleton: str, name: str) -> tuple[str, ...]:
     if len(definitions) != 1:
         raise UnknownAngleError(f"give the angle with its side: {name}_left or {name}_right")
     definition = definitions[0]
-    landmarks = _landmarks(skeleton)
+    landmarks = landmarks_for(skeleton)
     if definition.joint == "trunk":
         names = _pelvis_joints(landmarks) + _thorax_joints(landmarks)
     else:
@@ -605,7 +399,7 @@ def angle_joints(skeleton: str, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _needed_joints(landmarks: _Landmarks) -> set[str]:
+def _needed_joints(landmarks: Landmarks) -> set[str]:
     names: set[str] = set()
     for group in (
         landmarks.pelvis_left,
@@ -662,8 +456,8 @@ def clinical_angle_values(
     """
     from neuropose.analysis._errors import ShapeMismatchError
 
-    skeleton_name, joint_names = _skeleton_of(skeleton)
-    landmarks = _landmarks(skeleton_name)
+    skeleton_name, joint_names = skeleton_of(skeleton)
+    landmarks = landmarks_for(skeleton_name)
     missing = sorted(_needed_joints(landmarks) - set(joint_names))
     if missing:
         raise SkeletonSupportError(
@@ -681,7 +475,7 @@ def clinical_angle_values(
         if names is None
         else expand_angle_names(skeleton_name, names)
     )
-    body = _Body(array, joint_names, landmarks)
+    body = Body(array, joint_names, landmarks)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {d.name: _compute(body, d) for d in definitions}
 
@@ -729,10 +523,10 @@ def clinical_angle_report(
     from neuropose.analysis.reports import angle_summary
     from neuropose.analysis.stats import summary_statistics
     from neuropose.analysis.trajectories import joint_indices, person_label, person_trajectory
-    from neuropose.schema import AngleReport, ClinicalAngleSummary
+    from neuropose.schema import AngleReport, ClinicalAngleSummary, JointAngleSummary
 
     poses = person_trajectory(predictions, person)
-    summaries = []
+    summaries: list[ClinicalAngleSummary] = []
     for series in angle_series(poses, predictions.skeleton, names, observed=observed):
         stats = summary_statistics(series.values)
         assert series.definition is not None
@@ -747,10 +541,13 @@ def clinical_angle_report(
                 observed_fraction=float(series.observed.mean()) if len(series.observed) else 0.0,
             )
         )
-    included = []
+    included: list[JointAngleSummary] = []
     for triplet in triplets:
         first, vertex, last = joint_indices(predictions.skeleton, triplet)
-        included.append(angle_summary(tuple(triplet), joint_angle(poses, first, vertex, last)))  # type: ignore[arg-type]
+        end_a, middle, end_b = triplet  # three names: joint_indices gave three indices
+        included.append(
+            angle_summary((end_a, middle, end_b), joint_angle(poses, first, vertex, last))
+        )
     return AngleReport(
         source_file_name=source_name or predictions.metadata.file_name,
         skeleton=predictions.skeleton.name,

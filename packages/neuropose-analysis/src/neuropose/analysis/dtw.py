@@ -27,7 +27,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, SupportsIndex, TypedDict, Unpack, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ from neuropose.analysis.resample import interpolate_gaps
 __all__ = [
     "METHODS",
     "NAN_POLICIES",
+    "DTWOptions",
     "DTWResult",
     "Method",
     "NanPolicy",
@@ -57,6 +58,15 @@ NanPolicy = Literal["propagate", "interpolate", "drop"]
 """What :func:`dtw` does with NaN frames (see its ``nan_policy`` parameter)."""
 NAN_POLICIES: tuple[NanPolicy, ...] = ("propagate", "interpolate", "drop")
 """The values of ``nan_policy`` that :func:`dtw` accepts."""
+
+
+class DTWOptions(TypedDict, total=False):
+    """The keyword options of :func:`dtw`, passed through by :func:`dtw_all` and its siblings."""
+
+    method: Method
+    window: int | None
+    radius: int
+    nan_policy: NanPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +118,8 @@ def _count(value: object, name: str) -> int:
     if isinstance(value, bool):
         raise DTWInputError(f"{name} must be a whole number of frames >= 0, got {value!r}")
     try:
-        number = operator.index(value)  # pyright: ignore[reportArgumentType]
+        # A value without __index__ raises the TypeError handled below.
+        number = operator.index(cast(SupportsIndex, value))
     except TypeError:
         raise DTWInputError(
             f"{name} must be a whole number of frames >= 0, got {value!r}"
@@ -178,7 +189,7 @@ def _exact(
 def _fast(
     a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], radius: int
 ) -> tuple[float, npt.NDArray[np.intp]]:
-    from fastdtw import fastdtw  # pyright: ignore[reportAttributeAccessIssue] - untyped package
+    from fastdtw import fastdtw
 
     def euclidean(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
         return float(np.sqrt(np.sum((x - y) ** 2)))
@@ -235,7 +246,7 @@ def dtw(
         )
     _check_infinite(first, "a")
     _check_infinite(second, "b")
-    index_a, index_b = np.arange(first.shape[0]), np.arange(second.shape[0])
+    index_a, index_b = np.arange(len(first)), np.arange(len(second))
     if nan_policy == "interpolate":
         _check_interpolable(first, "a")
         _check_interpolable(second, "b")
@@ -283,23 +294,29 @@ def _check_poses(
     return first, second
 
 
-def dtw_all(a: npt.ArrayLike, b: npt.ArrayLike, **options: object) -> DTWResult:
+def dtw_all(a: npt.ArrayLike, b: npt.ArrayLike, **options: Unpack[DTWOptions]) -> DTWResult:
     """DTW over whole poses: each frame is the flattened ``(joints * 3)`` vector (mm).
 
     Options are those of :func:`dtw`.
     """
     first, second = _check_poses(a, b)
-    return dtw(first, second, **options)  # type: ignore[arg-type]
+    return dtw(first, second, **options)
 
 
-def dtw_per_joint(a: npt.ArrayLike, b: npt.ArrayLike, **options: object) -> tuple[DTWResult, ...]:
+def dtw_per_joint(
+    a: npt.ArrayLike, b: npt.ArrayLike, **options: Unpack[DTWOptions]
+) -> tuple[DTWResult, ...]:
     """One DTW per joint on its 3D trajectory; every joint keeps its own path."""
     first, second = _check_poses(a, b)
-    return tuple(dtw(first[:, j], second[:, j], **options) for j in range(first.shape[1]))  # type: ignore[arg-type]
+    return tuple(dtw(first[:, j], second[:, j], **options) for j in range(first.shape[1]))
 
 
 def dtw_relation(
-    a: npt.ArrayLike, b: npt.ArrayLike, joint: int, other: int, **options: object
+    a: npt.ArrayLike,
+    b: npt.ArrayLike,
+    joint: int,
+    other: int,
+    **options: Unpack[DTWOptions],
 ) -> DTWResult:
     """DTW on the vector from ``other`` to ``joint`` (how two joints move relative to each other).
 
@@ -310,18 +327,21 @@ def dtw_relation(
     """
     first, second = _check_poses(a, b)
     check_joint_indices(first.shape[1], joint=joint, other=other)
-    return dtw(first[:, joint] - first[:, other], second[:, joint] - second[:, other], **options)  # type: ignore[arg-type]
+    return dtw(first[:, joint] - first[:, other], second[:, joint] - second[:, other], **options)
 
 
 def _pair_distance(
-    job: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], dict[str, object]],
+    job: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], DTWOptions],
 ) -> float:
     a, b, options = job
-    return dtw(a, b, **options).distance  # type: ignore[arg-type]
+    return dtw(a, b, **options).distance
 
 
 def dtw_distance_matrix(
-    sequences: Sequence[npt.ArrayLike], *, workers: int | None = None, **options: object
+    sequences: Sequence[npt.ArrayLike],
+    *,
+    workers: int | None = None,
+    **options: Unpack[DTWOptions],
 ) -> npt.NDArray[np.float64]:
     """Symmetric matrix of DTW distances between every pair of sequences, on every core.
 

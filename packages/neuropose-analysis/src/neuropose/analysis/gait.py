@@ -44,10 +44,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from neuropose.analysis._body import LANDMARKS, Body, Landmarks, skeleton_of, unit_vectors
 from neuropose.analysis._errors import MissingPersonError, SkeletonSupportError
 from neuropose.analysis._peaks import peaks_by_time
 from neuropose.analysis._poses import FloatArray, as_poses
-from neuropose.analysis.clinical_angles import _LANDMARKS, _Body, _Landmarks, _skeleton_of, _unit
 from neuropose.analysis.kinematics import check_times, time_derivative
 from neuropose.analysis.resample import interpolate_gaps
 from neuropose.analysis.segment import smooth
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         GaitCycle,
         GaitResult,
         GaitStatistic,
+        RepetitionMeasures,
         Skeleton,
         VideoPredictions,
     )
@@ -119,7 +120,7 @@ class GaitEvents:
     observed: npt.NDArray[np.bool_]
 
 
-def _pelvis_names(marks: _Landmarks) -> tuple[str, ...]:
+def _pelvis_names(marks: Landmarks) -> tuple[str, ...]:
     names = marks.pelvis_left + marks.pelvis_right
     if marks.pelvis_forward is not None:
         names += marks.pelvis_forward[0] + marks.pelvis_forward[1]
@@ -134,11 +135,11 @@ def gait_joints(skeleton: str) -> dict[str, tuple[str, ...]]:
     SkeletonSupportError
         If gait is not defined for the skeleton (the message lists the skeletons it is for).
     """
-    marks = _LANDMARKS.get(skeleton)
+    marks = LANDMARKS.get(skeleton)
     if marks is None:
         raise SkeletonSupportError(
             f"gait analysis is not defined for skeleton '{skeleton}'; it is for: "
-            f"{', '.join(sorted(_LANDMARKS))}"
+            f"{', '.join(sorted(LANDMARKS))}"
         )
     names: dict[str, tuple[str, ...]] = {"pelvis": _pelvis_names(marks)}
     for side in _SIDES:
@@ -148,10 +149,10 @@ def gait_joints(skeleton: str) -> dict[str, tuple[str, ...]]:
     return names
 
 
-def _resolve(skeleton: Skeleton | str) -> tuple[str, tuple[str, ...], _Landmarks]:
-    name, joint_names = _skeleton_of(skeleton)
+def _resolve(skeleton: Skeleton | str) -> tuple[str, tuple[str, ...], Landmarks]:
+    name, joint_names = skeleton_of(skeleton)
     needed = gait_joints(name)
-    marks = _LANDMARKS[name]
+    marks = LANDMARKS[name]
     extra = marks.pelvis_up[0] + marks.pelvis_up[1] if marks.pelvis_up else ()
     wanted = {n for group in needed.values() for n in group} | set(extra)
     missing = sorted(wanted - set(joint_names))
@@ -222,15 +223,15 @@ def gait_events(
         seen &= np.asarray(observed, bool)[:, used]
     filled = array.copy()
     filled[:, used] = interpolate_gaps(array[:, used], times)
-    body = _Body(filled, joint_names, marks)
+    body = Body(filled, joint_names, marks)
     pelvis_frame = body.pelvis()
     pelvis = body.point(needed["pelvis"])
-    up = _unit(_smooth_rows(pelvis_frame[:, :, 1], times, config.progression_window_s))
+    up = unit_vectors(_smooth_rows(pelvis_frame[:, :, 1], times, config.progression_window_s))
     velocity = _horizontal(time_derivative(pelvis, times), up)
     mean_velocity = _smooth_rows(velocity, times, config.progression_window_s)
-    forward = _unit(_horizontal(pelvis_frame[:, :, 0], up))
+    forward = unit_vectors(_horizontal(pelvis_frame[:, :, 0], up))
     moving = np.linalg.norm(mean_velocity, axis=-1) >= max(config.min_walking_speed_mm_s, 1e-9)
-    progression = np.where(moving[:, None], _unit(mean_velocity), forward)
+    progression = np.where(moving[:, None], unit_vectors(mean_velocity), forward)
     heel: dict[Side, FloatArray] = {s: body.point(needed[f"heel_{s}"]) for s in _SIDES}
     toe: dict[Side, FloatArray] = {s: body.point(needed[f"toe_{s}"]) for s in _SIDES}
     strikes: dict[Side, npt.NDArray[np.intp]] = {}
@@ -275,11 +276,11 @@ def gait_cycles(
 
     config = config or GaitConfig()
     times = check_times(times_s)
-    cycles = []
+    cycles: list[GaitCycle] = []
     for side in _SIDES:
-        strikes = events.heel_strikes[side].tolist()
-        offs = events.toe_offs[side].tolist()
-        other = events.heel_strikes["right" if side == "left" else "left"].tolist()
+        strikes: list[int] = events.heel_strikes[side].tolist()
+        offs: list[int] = events.toe_offs[side].tolist()
+        other: list[int] = events.heel_strikes["right" if side == "left" else "left"].tolist()
         for start, end in itertools.pairwise(strikes):
             if times[end] - times[start] > config.max_stride_s:
                 continue
@@ -303,21 +304,24 @@ def gait_cycles(
 def _placement(
     events: GaitEvents, times: FloatArray, side: Side, strike: int, config: GaitConfig
 ) -> FloatArray:
-    offs = events.toe_offs[side].tolist()
-    limit = int(np.searchsorted(times, times[strike] + config.max_stride_s, side="right"))
+    offs: list[int] = events.toe_offs[side].tolist()
+    strike_s = float(times[strike])
+    limit = int(np.searchsorted(times, strike_s + config.max_stride_s, side="right"))
     toe_off = _next_after(offs, strike, limit)
-    end_s = (times[strike] + times[toe_off]) / 2 if toe_off is not None else times[strike] + 0.15
+    end_s = (strike_s + float(times[toe_off])) / 2 if toe_off is not None else strike_s + 0.15
     stop = max(strike + 1, int(np.searchsorted(times, end_s, side="right")))
     return np.median(events.heel[side][strike:stop], axis=0)
 
 
-def _statistic(name: str, side: str, unit: str, values: Sequence[float]) -> GaitStatistic:
+def _statistic(
+    name: str, side: Side | Literal["both"], unit: str, values: Sequence[float]
+) -> GaitStatistic:
     from neuropose.schema import GaitStatistic
 
     array = np.asarray(values, float)
     return GaitStatistic(
         name=name,
-        side=side,  # type: ignore[arg-type]
+        side=side,
         unit=unit,
         mean=float(array.mean()) if array.size else None,
         sd=float(array.std(ddof=1)) if array.size > 1 else None,
@@ -448,13 +452,13 @@ def analyze_gait(
     events = gait_events(poses, times, skeleton, config, observed=observed)
     cycles = gait_cycles(events, times, config)
     values = _parameters(events, cycles, times, config)
-    statistics = []
+    statistics: list[GaitStatistic] = []
     for name, unit in _UNITS.items():
         per_side = values[name]
         for side in _SIDES:
             statistics.append(_statistic(name, side, unit, per_side[side]))
         statistics.append(_statistic(name, "both", unit, per_side["left"] + per_side["right"]))
-    notes = []
+    notes: list[str] = []
     for side in _SIDES:
         strikes = len(events.heel_strikes[side])
         if strikes < 2:
@@ -478,7 +482,7 @@ def analyze_gait(
             f"{slowest:g} m/s: this does not look like overground walking (standing, or a "
             "treadmill); lengths and speed describe the pelvis, not the steps"
         )
-    cycle_measures: tuple = ()
+    cycle_measures: tuple[RepetitionMeasures, ...] = ()
     if angles and cycles:
         series = angle_series(poses, skeleton, angles, observed=observed)
         cycle_measures = repetition_measures(series, times, cycles)

@@ -146,7 +146,7 @@ def angle_series(
 
     definitions = expand_angle_names(skeleton.name, names)
     values = clinical_angle_values(poses, skeleton, [d.name for d in definitions])
-    series = []
+    series: list[MeasuredSeries] = []
     for definition in definitions:
         joints = [
             skeleton.joint_names.index(n) for n in angle_joints(skeleton.name, definition.name)
@@ -203,7 +203,7 @@ def _symmetry(
     for one in series:
         if one.definition is not None and one.definition.side is not None:
             sides.setdefault(one.definition.family, {})[one.definition.side] = one.name
-    found = []
+    found: list[SymmetryMeasure] = []
     for family, names in sides.items():
         if "left" in names and "right" in names:
             left, right = ranges[names["left"]], ranges[names["right"]]
@@ -247,16 +247,16 @@ def repetition_measures(
     times = check_times(times_s)
     if not spans:
         return ()
-    rates = {}
+    rates: dict[str, FloatArray] = {}
     for one in series:
         if one.values.shape != times.shape:
             raise ShapeMismatchError(
                 f"series {one.name} has {one.values.shape} values for {len(times)} frame times"
             )
         rates[one.name] = np.abs(time_derivative(one.values, times))
-    measures = []
+    measures: list[RepetitionMeasures] = []
     for index, span in enumerate(spans):
-        quantities = []
+        quantities: list[QuantityMeasures] = []
         ranges: dict[str, float | None] = {}
         for one in series:
             window = one.values[span.start : span.end]

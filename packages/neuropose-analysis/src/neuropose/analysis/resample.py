@@ -84,7 +84,7 @@ def time_normalize(
     if frames == 1:
         out = np.repeat(flat, length, axis=0)
     else:
-        new = np.linspace(times[0], times[-1], length)
+        new = np.linspace(float(times[0]), float(times[-1]), length)
         out = np.stack([np.interp(new, times, flat[:, c]) for c in range(flat.shape[1])], axis=1)
     return out.reshape((length, *array.shape[1:]))
 

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -165,24 +165,30 @@ def remove_baseline(signal: npt.ArrayLike, times_s: npt.ArrayLike, window_s: flo
 
 
 def _valley(values: FloatArray, lo: int, hi: int) -> int:
-    """Centre of the flat bottom between ``lo`` and ``hi``.
+    """Centre of the bottom between ``lo`` and ``hi``.
 
-    The plain argmin wanders along a flat, noisy bottom; the middle of the contiguous run of
-    frames within 10 % of the local depth of the minimum does not.
+    The plain argmin wanders along a flat, noisy bottom. The bottom is the contiguous run of
+    frames within 10 % of the local depth of the minimum, and its centre is weighted by how far
+    each frame lies below that level: the run's plain middle would lean towards the slower of
+    two unequal neighbouring movements (by up to 3 frames at 30 fps between a 2 s and a 0.9 s
+    repetition), the weighted centre stays within 2 frames of the true turning point.
     """
     window = values[lo : hi + 1]
     lowest = int(np.argmin(window))
     depth = max(window[0], window[-1]) - window[lowest]
     if depth <= 0:
         return lo + lowest
-    low = window <= window[lowest] + 0.1 * depth
+    level = window[lowest] + 0.1 * depth
+    low = window <= level
     start = lowest
     while start > 0 and low[start - 1]:
         start -= 1
     stop = lowest
     while stop < len(window) - 1 and low[stop + 1]:
         stop += 1
-    return lo + (start + stop) // 2
+    below = level - window[start : stop + 1]
+    offset = float(np.dot(below, np.arange(stop - start + 1)) / below.sum())
+    return lo + start + round(offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,8 +249,8 @@ def _padded(times: FloatArray, start: int, end: int, pad_s: float) -> tuple[int,
     if pad_s <= 0:
         return start, end
     last = len(times) - 1
-    first = int(np.searchsorted(times, times[start] - pad_s, side="left"))
-    stop = int(np.searchsorted(times, times[min(end, last)] + pad_s, side="left"))
+    first = int(np.searchsorted(times, float(times[start]) - pad_s, side="left"))
+    stop = int(np.searchsorted(times, float(times[min(end, last)]) + pad_s, side="left"))
     return first, max(min(stop, len(times)), end)
 
 
@@ -312,7 +318,7 @@ def find_repetitions(
     # Valleys: the lowest stretch between consecutive peaks, and before the first / after the last.
     bounds = [0, *peaks.tolist(), len(values) - 1]
     valleys = [_valley(values, lo, hi) for lo, hi in itertools.pairwise(bounds)]
-    repetitions = []
+    repetitions: list[Repetition] = []
     last = len(times) - 1
     for k, peak in enumerate(peaks.tolist()):
         start, end = valleys[k], max(valleys[k + 1], peak + 1)
@@ -416,8 +422,10 @@ def split_repetitions(
     """
     times = np.asarray(predictions.times_s, np.float64)
     step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-    fields = {name: getattr(predictions, name) for name in type(predictions).model_fields}
-    parts = []
+    fields: dict[str, Any] = {
+        name: getattr(predictions, name) for name in type(predictions).model_fields
+    }
+    parts: list[VideoPredictions] = []
     for k, repetition in enumerate(repetitions):
         start, end = repetition.start, min(repetition.end, len(times))
         if not 0 <= start < end <= len(times):
@@ -436,5 +444,6 @@ def split_repetitions(
             name: None if array is None else np.array(array[start:end])
             for name, array in predictions.arrays().items()
         }
-        parts.append(type(predictions)(**{**fields, **arrays, "metadata": metadata}))
+        values: dict[str, Any] = {**fields, **arrays, "metadata": metadata}
+        parts.append(type(predictions)(**values))
     return parts

@@ -40,4 +40,5 @@ def find_peaks(signal: npt.ArrayLike, **kwargs: Any) -> tuple[npt.NDArray[np.int
     array = np.asarray(signal, dtype=np.float64)
     if array.ndim != 1:
         raise ShapeMismatchError(f"find_peaks takes a 1-D signal, got shape {array.shape}")
-    return scipy_find_peaks(interpolate_gaps(array), **kwargs)
+    peaks, properties = scipy_find_peaks(interpolate_gaps(array), **kwargs)
+    return peaks, dict(properties)

@@ -33,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._errors import DuplicateTrackError, NoTracksError, ShapeMismatchError
-from neuropose.analysis.tracking import _check_times, hip_joints, root_positions
+from neuropose.analysis.kinematics import check_times
+from neuropose.analysis.tracking import hip_joints, root_positions
 from neuropose.schema import NO_TRACK, SubjectChoice, SubjectConfig, SubjectWarning, TrackScore
 
 if TYPE_CHECKING:
@@ -113,17 +114,18 @@ def choose_subject(
     total = float(duration.sum()) or 1.0
     width, height = frame_size
     half_diagonal = float(np.hypot(width, height)) / 2 or 1.0
-    rows = []
+    rows: list[dict[str, float]] = []
     for track in tracks.tolist():
         frames, slots = np.nonzero(ids == track)
         if confidence is not None:
             joint_scores = confidence[frames, slots].astype(np.float64)
             with np.errstate(invalid="ignore"):
-                weight = np.mean(joint_scores >= config.min_joint_confidence, axis=1)
+                weight: FloatArray = np.mean(joint_scores >= config.min_joint_confidence, axis=1)
             mean_confidence = float(np.nanmean(joint_scores)) if joint_scores.size else 0.0
         else:
             weight = np.ones(frames.size)
-            mean_confidence = float(np.nanmean(box[frames, slots, 4]))
+            detector_scores: FloatArray = box[frames, slots, 4]
+            mean_confidence = float(np.nanmean(detector_scores))
         coverage = float(np.sum(duration[frames] * weight) / total)
         centre = box[frames, slots, :2] + box[frames, slots, 2:4] / 2
         centrality = float(
@@ -214,7 +216,7 @@ def _check(
             raise ShapeMismatchError(f"movement joint {joint} is not one of the {joints} joints")
     if movement_joints is not None and len(movement_joints) == 0:
         raise ShapeMismatchError("movement_joints is empty; pass None for all joints")
-    _check_times(times)
+    check_times(times)
     duplicated = np.sort(ids, axis=1)
     same = (np.diff(duplicated, axis=1) == 0) & (duplicated[:, 1:] != NO_TRACK)
     if same.any():
@@ -262,7 +264,9 @@ def _movement(
     # A cleaned file holds NaN where a joint stayed missing: those joints and pairs do not count.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
-        distance = np.nanmean(np.linalg.norm(points[stop] - points[start], axis=-1), axis=-1)
+        distance: FloatArray = np.nanmean(
+            np.linalg.norm(points[stop] - points[start], axis=-1), axis=-1
+        )
         speed = float(np.nanmean(distance / elapsed))
     return speed if np.isfinite(speed) else 0.0
 
@@ -290,7 +294,7 @@ def _decide(rows: list[dict[str, float]], config: SubjectConfig) -> SubjectChoic
                 f"central; pass the person explicitly if that is wrong"
             ),
         )
-    scored = []
+    scored: list[TrackScore] = []
     for row in rows:
         is_chosen = row is chosen
         scored.append(

@@ -45,8 +45,8 @@ from neuropose.analysis._errors import (
     DuplicateTrackError,
     MissingPersonError,
     ShapeMismatchError,
-    TimestampError,
 )
+from neuropose.analysis.kinematics import check_times
 from neuropose.schema import NO_TRACK, TrackingConfig, TrackingSummary
 
 if TYPE_CHECKING:
@@ -331,7 +331,7 @@ def _duplicates(
         return np.zeros((frames, persons), bool)
     iou = _iou(boxes[:, :, None, :4], boxes[:, None, :, :4])  # (frames, i, j)
     score = np.nan_to_num(boxes[..., 4], nan=0.0)
-    slot = np.arange(persons)
+    slot = np.arange(int(persons))
     outranks = (score[:, :, None] > score[:, None, :]) | (
         (score[:, :, None] == score[:, None, :]) & (slot[:, None] < slot[None, :])
     )
@@ -456,16 +456,7 @@ def _check_inputs(
     for a, b in joint_edges:
         if not (0 <= a < joints and 0 <= b < joints):
             raise ShapeMismatchError(f"joint edge ({a}, {b}) is outside the {joints} joints")
-    _check_times(times)
-
-
-def _check_times(times: FloatArray) -> None:
-    """Raise :class:`TimestampError` unless ``times`` are finite and non-decreasing."""
-    if not np.all(np.isfinite(times)):
-        raise TimestampError("times_s holds NaN or infinity; every frame needs a finite time")
-    if times.size > 1 and np.any(np.diff(times) < 0):
-        frame = int(np.argmax(np.diff(times) < 0)) + 1
-        raise TimestampError(f"times_s goes backwards at frame {frame}; times never decrease")
+    check_times(times)
 
 
 @dataclass(frozen=True)
@@ -592,7 +583,7 @@ def _solve_many(benefit: FloatArray) -> IntArray:
         return result
     if size <= _ENUMERATE_UP_TO:
         pairings = _pairings(size)  # pairings[k, row] = column
-        rows = np.arange(size)
+        rows = np.arange(int(size))
         totals = benefit[:, rows[None, :], pairings].sum(axis=-1)  # (stack, pairings)
         best = pairings[np.argmax(totals, axis=1)]  # (stack, rows)
         taken = np.take_along_axis(benefit, best[:, :, None], axis=2)[..., 0] > 0
@@ -660,7 +651,7 @@ class _Tracklets:
         # A chain neither starts nor ends with unconfident detections: a false detection next
         # to a person the detector missed would otherwise begin or end that person's chain.
         # They are cut off as detections of their own (still free to join a track later).
-        node = np.arange(total)
+        node = np.arange(int(total))
         head = _chain_heads(predecessor)
         first_confident = np.full(total, total, np.intp)
         last_confident = np.full(total, -1, np.intp)
@@ -696,8 +687,8 @@ class _Tracklets:
         # its end (found by one search over keys ordered by tracklet, then time).
         times = detections.times
         span_all = float(times[-1] - times[0]) + 1.0
-        key = ordered_tracklet * span_all + (times[ordered // persons] - times[0])
-        target = np.arange(count) * span_all + (
+        key: FloatArray = ordered_tracklet * span_all + (times[ordered // persons] - times[0])
+        target: FloatArray = np.arange(count) * span_all + (
             times[end_frame] - config.velocity_window_s - times[0]
         )
         position = np.clip(np.searchsorted(key, target, side="left"), offset, offset + sizes - 1)
@@ -996,7 +987,9 @@ def _track_bones(
     bounds = np.searchsorted(node_track[order], tracks, side="left")
     ends = np.searchsorted(node_track[order], tracks, side="right")
     result = np.full((tracks.size, edges.shape[0]), np.nan)
-    for row, (low, high) in enumerate(zip(bounds.tolist(), ends.tolist(), strict=True)):
+    lows: list[int] = bounds.tolist()
+    highs: list[int] = ends.tolist()
+    for row, (low, high) in enumerate(zip(lows, highs, strict=True)):
         picked = order[np.linspace(low, high - 1, min(_BONE_SAMPLES, high - low)).astype(np.intp)]
         node = tracklets.nodes[picked]
         pose = np.asarray(poses3d[node // persons, node % persons], dtype=np.float64)

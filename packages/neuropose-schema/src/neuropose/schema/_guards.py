@@ -8,10 +8,10 @@ validation checks afterwards.
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["is_array", "is_json_array", "is_json_object"]
 
@@ -28,4 +28,7 @@ def is_json_array(value: object) -> TypeGuard[list[Any]]:
 
 def is_array(value: object) -> TypeGuard[npt.NDArray[Any]]:
     """Tell whether ``value`` is a numpy array (of any dtype and shape)."""
+    # Imported here: the JSON guards run where numpy must not be loaded (``neuropose --help``).
+    import numpy as np
+
     return isinstance(value, np.ndarray)

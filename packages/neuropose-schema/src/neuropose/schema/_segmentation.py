@@ -13,12 +13,15 @@ __all__ = ["SEGMENTATION_METHOD_VERSION", "Repetition", "Segmentation", "Segment
 
 Extractor = Literal["joint_axis", "joint_pair_distance", "joint_speed", "joint_angle"]
 
-SEGMENTATION_METHOD_VERSION = 2
+SEGMENTATION_METHOD_VERSION = 3
 """Version of the segmentation method this schema describes.
 
 1: parameters in frames from the median frame interval, no baseline removal (files of schema
 version 1). 2: every parameter in seconds from the timestamps, baseline removal, minimum peak
-height, padding.
+height, padding. 3: two peaks exactly ``min_period_s`` apart no longer drop each other through
+rounding (version 2 could lose a real repetition next to a small noise peak), and a valley is the
+depth-weighted centre of its bottom (version 2 took the bottom's plain middle, up to 3 frames off
+between repetitions of unequal speed).
 """
 
 _JOINTS_NEEDED = {"joint_axis": 1, "joint_speed": 1, "joint_pair_distance": 2, "joint_angle": 3}

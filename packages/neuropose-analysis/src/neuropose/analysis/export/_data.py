@@ -144,7 +144,7 @@ class ExportData:
     nominal_fps: float
     model_name: str
     model_sha256: str
-    package_versions: dict[str, str] = field(default_factory=dict)
+    package_versions: dict[str, str] = field(default_factory=dict[str, str])
     created_at: datetime | None = None
     camera_matrix: npt.NDArray[np.float64] = field(default_factory=lambda: np.eye(3))
     distortion: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
@@ -213,7 +213,7 @@ def export_data(
     In a tracked file, detections that the tracker left without an id (``NO_TRACK``) belong to
     no identity and are not exported.
     """
-    frames, persons = predictions.track_ids.shape
+    frames, persons = (int(size) for size in predictions.track_ids.shape)
     joints = predictions.skeleton.joint_count
     present = predictions.person_mask
     tracked = bool(np.any(predictions.track_ids != NO_TRACK))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from types import ModuleType
 
@@ -44,7 +44,7 @@ def check_target(path: Path | str, force: bool) -> Path:
 
 
 @contextlib.contextmanager
-def replace_from_temporary(path: Path) -> Iterator[Path]:
+def replace_from_temporary(path: Path) -> Generator[Path, None, None]:
     """Yield a temporary path beside ``path`` for libraries that write to a path, then move it.
 
     The temporary file keeps ``path``'s suffix (some writers insist on it). On success it is

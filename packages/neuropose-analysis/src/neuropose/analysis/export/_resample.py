@@ -108,7 +108,7 @@ def to_uniform(data: ExportData, rate_hz: float | None = None) -> ExportData:
 
 def _is_uniform(times: npt.NDArray[np.float64]) -> bool:
     count = times.shape[0]
-    grid = np.linspace(times[0], times[-1], count)
+    grid = np.linspace(float(times[0]), float(times[-1]), count)
     return bool(np.max(np.abs(grid - times)) <= UNIFORM_TOLERANCE_S)
 
 

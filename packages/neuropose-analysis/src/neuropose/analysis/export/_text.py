@@ -52,7 +52,7 @@ def write_rows(
     table = np.frombuffer(b"".join(encoded) or b"\0", np.uint8)
     if tail is None:
         tail = np.zeros((rows, 0), np.int64)
-    if values.dtype not in (np.float32, np.float64):
+    if values.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         values = values.astype(np.float64)
     step = max(1, _VALUES_PER_CHUNK // max(1, values.shape[0]))
     missing_bytes = np.frombuffer(missing.encode("utf-8"), np.uint8)

@@ -152,7 +152,7 @@ def _pose_estimation(
 ) -> Any:
     values = person.poses3d if dimensions == 3 else person.poses2d
     first: Any = None
-    series = []
+    series: list[Any] = []
     for joint, name in enumerate(data.joint_names):
         kwargs: dict[str, Any] = {
             "name": name,

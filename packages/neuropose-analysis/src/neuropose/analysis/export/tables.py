@@ -109,7 +109,7 @@ def long_table(data: ExportData) -> LongTable:
         Rows ordered by frame, track id and joint.
     """
     joints = data.joint_count
-    kept = []
+    kept: list[npt.NDArray[np.int64]] = []
     for person in data.identities:
         keep = person.present
         if person.flags is not None:

@@ -155,7 +155,8 @@ def angle_specs(
                 f"angle {name!r} names joint(s) {', '.join(unknown)} that skeleton '{skeleton}' "
                 f"does not have; its joints are: {', '.join(joint_names)}"
             )
-        specs.append(AngleSpec(name, tuple(triplet)))  # type: ignore[arg-type]
+        first, vertex, last = triplet  # may arrive as a list; AngleSpec holds a tuple
+        specs.append(AngleSpec(name, (first, vertex, last)))
     seen: set[str] = set()
     for spec in specs:
         if spec.name in seen:

@@ -8,11 +8,11 @@ repetitions, gait steps, comparison) and returns the series the plots need toget
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
@@ -102,10 +102,11 @@ def json_ready(value: Any) -> Any:
     """Copy ``value`` with every NaN or infinite float replaced by ``None`` (strict JSON)."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    # isinstance cannot tell the item types; any object is fine here, as each is recursed into.
     if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in cast("Mapping[object, object]", value).items()}
     if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
+        return [json_ready(v) for v in cast("Sequence[object]", value)]
     if isinstance(value, np.generic):
         return json_ready(value.item())
     return value
@@ -401,10 +402,11 @@ def build_report(
         recipe.angles.names,
         [(angle.name, angle.joints) for angle in recipe.angles.custom],
     )
-    angles = []
+    angles: list[MeasuredAngle] = []
     for spec in specs:
-        indices = joint_indices(predictions.skeleton, spec.joints)
-        angles.append(MeasuredAngle(spec, joint_angle(poses, *indices), tuple(indices)))  # type: ignore[arg-type]
+        first, vertex, last = joint_indices(predictions.skeleton, spec.joints)
+        values = joint_angle(poses, first, vertex, last)
+        angles.append(MeasuredAngle(spec, values, (first, vertex, last)))
     measured = tuple(angles)
 
     config, origin, signal, unit, repetitions, note = _segmentation(
@@ -428,7 +430,7 @@ def build_report(
             predictions, subject, reference, compare_label or "reference", source, recipe
         )
 
-    data = {
+    data: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "generated_at": datetime.now(UTC).isoformat(),
         "generator": _generator(),

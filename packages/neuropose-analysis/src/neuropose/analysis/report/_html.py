@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -76,7 +76,11 @@ def _percent(value: float | None) -> str:
 
 
 def _table(
-    headers: Sequence[str], rows: Iterable[Sequence[str]], *, table_id: str = "", numeric=()
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    table_id: str = "",
+    numeric: Container[int] = (),
 ) -> str:
     """Build a table from already-escaped cells; columns in ``numeric`` are right-aligned."""
     ident = f' id="{escape(table_id)}"' if table_id else ""
@@ -353,7 +357,8 @@ def _repetitions(data: Mapping[str, Any], plot: bytes | None) -> str:
     parts.append(
         _wide(_table(headers, rows, table_id="repetition-table", numeric=range(1, len(headers))))
     )
-    for measure, title, render, ident in (
+    # (measure key, heading, cell renderer, table id suffix)
+    measures: tuple[tuple[str, str, Callable[[float | None], str], str], ...] = (
         (
             "peak_angular_speed_deg_s",
             "Peak angular speed (deg/s)",
@@ -361,7 +366,8 @@ def _repetitions(data: Mapping[str, Any], plot: bytes | None) -> str:
             "speed",
         ),
         ("observed", "Observed samples", _percent, "observed"),
-    ):
+    )
+    for measure, title, render, ident in measures:
         if not names:
             break
         rows = [

@@ -89,7 +89,7 @@ def repetition_table(
     """
     times = np.asarray(times_s, np.float64)
     speeds = [angular_speed(values, times) for _, values, _ in angles]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, rep in enumerate(repetitions):
         span = slice(rep.start, rep.end)
         per_angle = {}

@@ -112,7 +112,7 @@ def _open(video: Path) -> Any:
     av = require_report_library("av")
     try:
         return av.open(str(video))
-    except (av.error.FFmpegError, OSError) as error:  # type: ignore[attr-defined]
+    except (av.error.FFmpegError, OSError) as error:
         raise VideoReadError(f"cannot open {video} as a video: {error}") from None
 
 
@@ -358,7 +358,7 @@ def render_overlay(
         if frames == 0:
             raise VideoReadError(f"{source} holds no decodable frame")
         _sync_into_place(partial, target)
-    except av.error.FFmpegError as error:  # type: ignore[attr-defined]
+    except av.error.FFmpegError as error:
         raise VideoReadError(f"decoding {source} failed after {frames} frame(s): {error}") from None
     finally:
         partial.unlink(missing_ok=True)

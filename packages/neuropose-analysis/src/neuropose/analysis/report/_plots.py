@@ -136,7 +136,7 @@ def quality_figure(
 
     times = np.asarray(times_s, np.float64)
     values = np.asarray(codes, np.int8)
-    samples = values.shape[0]
+    samples = int(values.shape[0])
     if samples > _QUALITY_COLUMNS:
         bins = np.linspace(0, samples, _QUALITY_COLUMNS + 1).astype(int)
         values = np.maximum.reduceat(values, bins[:-1], axis=0)

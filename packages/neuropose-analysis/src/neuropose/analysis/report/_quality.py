@@ -55,7 +55,8 @@ class QualityCodes:
         block = self.codes[rows][:, list(joints)]
         if block.shape[0] == 0:
             return 0.0
-        return float(np.mean(np.all(block == OBSERVED, axis=1)))
+        all_observed: npt.NDArray[np.bool_] = np.all(block == OBSERVED, axis=1)
+        return float(np.mean(all_observed))
 
 
 def _end_of_series(times: FloatArray) -> float:
@@ -134,9 +135,11 @@ def quality_section(
     per_joint = [
         {
             "name": joint_names[j],
-            "observed": float(np.mean(values[:, j] == OBSERVED)) if samples else 0.0,
-            "interpolated": float(np.mean(values[:, j] == INTERPOLATED)) if samples else 0.0,
-            "missing": float(np.mean(values[:, j] == MISSING)) if samples else 1.0,
+            "observed": float(np.mean(np.equal(values[:, j], OBSERVED))) if samples else 0.0,
+            "interpolated": float(np.mean(np.equal(values[:, j], INTERPOLATED)))
+            if samples
+            else 0.0,
+            "missing": float(np.mean(np.equal(values[:, j], MISSING))) if samples else 1.0,
         }
         for j in range(joints)
     ]
@@ -154,12 +157,12 @@ def quality_section(
         }
         for (start, end, filled), members in sorted(grouped.items())
     ]
-    any_value = values != MISSING
+    seen: npt.NDArray[np.bool_] = np.any(values != MISSING, axis=1)  # any joint has a value
     return {
         "source": source,
         "samples": samples,
         "duration_s": _end_of_series(times) - float(times[0]) if samples else 0.0,
-        "person_fraction": float(np.mean(np.any(any_value, axis=1))) if samples else 0.0,
+        "person_fraction": float(np.mean(seen)) if samples else 0.0,
         "observed": float(np.count_nonzero(values == OBSERVED) / total),
         "interpolated": float(np.count_nonzero(values == INTERPOLATED) / total),
         "missing": float(np.count_nonzero(values == MISSING) / total),

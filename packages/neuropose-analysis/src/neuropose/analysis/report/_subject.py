@@ -58,9 +58,11 @@ class Subject:
         what = "track" if self.by == "track" else "person slot"
         return f"{what} {self.person} ({self.method})"
 
-    def trajectory(self, predictions: VideoPredictions, kind: str = "poses3d") -> FloatArray:
+    def trajectory(
+        self, predictions: VideoPredictions, kind: Literal["poses3d", "poses2d"] = "poses3d"
+    ) -> FloatArray:
         """Return the person's ``(frames, joints, D)`` values of array ``kind``, NaN where unseen."""
-        return person_trajectory(predictions, self.person, by=self.by, kind=kind)  # type: ignore[arg-type]
+        return person_trajectory(predictions, self.person, by=self.by, kind=kind)
 
     def slot_mask(self, predictions: VideoPredictions) -> np.ndarray:
         """``(frames, persons)`` bool: where this person sits in each frame."""

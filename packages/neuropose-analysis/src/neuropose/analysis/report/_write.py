@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -64,7 +64,7 @@ class ReportFiles:
     exports: tuple[Path, ...]
     content: ReportContent
     overlay_result: OverlayResult | None = None
-    timings_s: dict[str, float] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict[str, float])
 
     def paths(self) -> list[Path]:
         """Every file written: the page first, then overlay, PDF and exports."""
@@ -89,7 +89,7 @@ def _exports(
 
     from neuropose.analysis.export import UnknownFormatError, export_data, get_format
 
-    written = []
+    written: list[dict[str, str]] = []
     for name in content.recipe.exports.formats:
         try:
             spec = get_format(name)
@@ -256,7 +256,7 @@ def write_report(
         started = time.perf_counter()
         printed = print_pdf(html, companion_path(html, ".pdf"))
         timings["pdf"] = time.perf_counter() - started
-    final = ReportContent(**{**content.__dict__, "data": data})
+    final = replace(content, data=data)
     return ReportFiles(
         html=html,
         overlay=drawn.path if drawn else None,
@@ -274,7 +274,7 @@ def find_predictions(folder: Path | str) -> list[Path]:
     Sorted by path; hidden files and folders are skipped.
     """
     root = Path(folder)
-    found = []
+    found: list[Path] = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).parts
         if any(part.startswith(".") for part in relative) or not path.is_file():
