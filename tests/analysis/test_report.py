@@ -314,7 +314,31 @@ def test_every_plot_is_a_png_that_decodes(session, tmp_path):
             image.load()
             assert image.format == "PNG"
             assert image.width >= 800
-    assert report_data(files.html)["gait"]["method"] == "ankle_separation_peaks"
+    # A seated arm task is not a walk: the gait section says so instead of inventing steps.
+    gait = report_data(files.html)["gait"]
+    assert gait["cycles"] == 0
+    assert any("no full gait cycle" in note for note in gait["notes"])
+
+
+def test_the_gait_section_holds_what_neuropose_gait_measures(tmp_path):
+    from neuropose.analysis import gait_analysis
+    from support.bodies import predictions_from_poses
+    from support.walking import Walk, camera_rotation, walking_poses
+
+    walk = Walk()
+    times = np.arange(0, 12, 1 / 30)
+    poses = walking_poses("berkeley_mhad_43", walk, times, camera=camera_rotation(3))
+    predictions = predictions_from_poses(poses, times, "berkeley_mhad_43")
+    files = write_report(predictions, tmp_path / "walk.html", task="gait")
+    gait = report_data(files.html)["gait"]
+    expected = gait_analysis(predictions)
+    assert gait["parameters"] == [p.model_dump(mode="json") for p in expected.parameters]
+    assert gait["cycles"] == len(expected.cycles) > 0
+    cadence = {p["side"]: p["mean"] for p in gait["parameters"] if p["name"] == "cadence"}
+    assert cadence["both"] == pytest.approx(walk.cadence_steps_min, rel=0.02)
+    page = files.html.read_text()
+    assert '<table id="gait-parameters"' in page
+    assert "stride length (mm)" in page
 
 
 def test_unknown_angle_names_are_refused(session, tmp_path):

@@ -26,6 +26,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -366,7 +367,7 @@ def _documentation_constants(tree: ast.Module) -> set[int]:
     return ids
 
 
-def _names_a_folder(node: ast.expr) -> bool:
+def _names_a_folder(node: ast.expr) -> TypeGuard[ast.Constant]:
     return (
         isinstance(node, ast.Constant)
         and isinstance(node.value, str)
@@ -385,7 +386,7 @@ def layout_spellings(source: Source) -> list[str]:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             spelled = [side for side in (node.left, node.right) if _names_a_folder(side)]
             problems += [
-                f"{source.module}:{node.lineno}: builds a path with {side.value!r}"  # type: ignore[attr-defined]
+                f"{source.module}:{node.lineno}: builds a path with {side.value!r}"
                 for side in spelled
             ]
         elif isinstance(node, ast.Call):
@@ -393,7 +394,7 @@ def layout_spellings(source: Source) -> list[str]:
             callee = callee or (node.func.id if isinstance(node.func, ast.Name) else None)
             if callee in {"Path", "PurePath", "PurePosixPath", "joinpath", "with_name"}:
                 problems += [
-                    f"{source.module}:{node.lineno}: builds a path with {arg.value!r}"  # type: ignore[attr-defined]
+                    f"{source.module}:{node.lineno}: builds a path with {arg.value!r}"
                     for arg in node.args
                     if _names_a_folder(arg)
                 ]
@@ -404,8 +405,8 @@ def layout_spellings(source: Source) -> list[str]:
             and (source.module, node.value) not in LAYOUT_LITERALS_ALLOWED
         ):
             spelled = [name for name in LAYOUT_FILES if name in node.value]
-            if _FOLDER_IN_TEXT.search(node.value):
-                spelled.append(_FOLDER_IN_TEXT.search(node.value).group(0))  # type: ignore[union-attr]
+            if folder := _FOLDER_IN_TEXT.search(node.value):
+                spelled.append(folder.group(0))
             problems += [
                 f"{source.module}:{node.lineno}: spells {name!r} in {node.value!r}"
                 for name in spelled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,11 @@ ResultsArgument = Annotated[
 ]
 PersonOption = Annotated[str, typer.Option(help=PERSON_HELP)]
 AllowGapsOption = Annotated[bool, typer.Option("--allow-gaps", help=ALLOW_GAPS_HELP)]
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from neuropose.schema import Segmentation, VideoPredictions
 
 
 def segment(
@@ -145,11 +150,15 @@ def segment(
 
 
 def _write_parts(
-    analysis: object, predictions: object, segmentation: object, path: Path, folder: Path
+    analysis: ModuleType,
+    predictions: VideoPredictions,
+    segmentation: Segmentation,
+    path: Path,
+    folder: Path,
 ) -> None:
     from neuropose.schema import io
 
-    parts = analysis.split_repetitions(predictions, segmentation.repetitions)  # type: ignore[attr-defined]
+    parts = analysis.split_repetitions(predictions, segmentation.repetitions)
     folder.mkdir(parents=True, exist_ok=True)
     for k, part in enumerate(parts):
         target = folder / f"{path.stem}_rep{k:03d}.npz"
@@ -395,12 +404,12 @@ def analyze(
             )
 
 
-def _print_angles(analysis: object, skeleton: str, as_json: bool) -> None:
-    definitions = analysis.angle_definitions(skeleton)  # type: ignore[attr-defined]
+def _print_angles(analysis: ModuleType, skeleton: str, as_json: bool) -> None:
+    definitions = analysis.angle_definitions(skeleton)
     if as_json:
         emit_json([d.convention().model_dump(mode="json") for d in definitions])
         return
-    typer.echo(f"clinical angles of {skeleton} (degrees; frame: {analysis.BODY_FRAME}):")  # type: ignore[attr-defined]
+    typer.echo(f"clinical angles of {skeleton} (degrees; frame: {analysis.BODY_FRAME}):")
     for d in definitions:
         typer.echo(f"  {d.name:28s} {d.plane:10s} + = {d.positive}")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -106,8 +106,8 @@ def inference_flags(
         return command(*args, **kwargs, **{INFERENCE_PARAMETER: dict(given)})
 
     # typer reads the signature (inspect follows __signature__) and the annotations.
-    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    cast(Any, run).__signature__ = signature.replace(parameters=parameters)
     run.__annotations__ = {
         p.name: p.annotation for p in parameters if p.annotation is not inspect.Parameter.empty
     }
-    return run  # type: ignore[return-value]
+    return cast(CommandT, run)

@@ -133,7 +133,7 @@ def parse_person(text: str, *, allow_all: bool = False) -> Literal["auto", "all"
     """
     value = text.strip().lower()
     if value == "auto" or (allow_all and value == "all"):
-        return value  # type: ignore[return-value]
+        return value
     if value.isdigit():
         return int(value)
     choices = "auto, all or a track id" if allow_all else "auto or a track id"

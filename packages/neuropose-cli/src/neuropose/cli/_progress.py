@@ -36,7 +36,7 @@ class ProgressBar:
         if self._bar is None:
             self._bar = typer.progressbar(
                 length=total, label=self.label, file=sys.stderr, show_pos=True
-            )  # type: ignore[call-overload]
+            )
             self._bar.__enter__()
         self._bar.update(max(done - self._done, 0))
         self._done = done

@@ -31,7 +31,7 @@ def _report_package() -> ModuleType:
 
 def _person(text: str | None) -> Literal["auto"] | int | None:
     if text is None or text == "auto":
-        return text  # type: ignore[return-value]
+        return text
     if text.isdigit():
         return int(text)
     raise typer.BadParameter(f"--person takes auto or a track id (a number >= 0), not {text!r}")

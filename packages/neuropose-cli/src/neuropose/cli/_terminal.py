@@ -86,11 +86,11 @@ def native_output_hidden(hide: bool) -> Iterator[None]:
         stream.close()
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderr(logging.StreamHandler):
     """A handler writing to whatever ``sys.stderr`` is when a record is emitted."""
 
     @property
-    def stream(self) -> Any:  # type: ignore[override]
+    def stream(self) -> Any:
         return sys.stderr
 
     @stream.setter

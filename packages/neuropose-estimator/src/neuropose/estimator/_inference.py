@@ -271,7 +271,7 @@ class Estimator:
             fps=info.fps,
             width=info.width,
             height=info.height,
-            rotation_degrees=info.rotation_degrees,  # type: ignore[arg-type]
+            rotation_degrees=info.rotation_degrees,
             duration_s=float(times[-1] + step) if frame_count else 0.0,
             sha256=sha256,
         )

@@ -29,8 +29,10 @@ def _tensorflow_hidden() -> Iterator[None]:
     """Make ``import tensorflow`` fail inside the block, unless TensorFlow is already loaded."""
     hide = "tensorflow" not in sys.modules
     if hide:
-        # ``None`` in sys.modules makes ``import tensorflow`` raise ModuleNotFoundError.
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]
+        # ``None`` in sys.modules makes ``import tensorflow`` raise ModuleNotFoundError (the
+        # documented way to block an import, which sys.modules' type does not admit).
+        modules: dict[str, Any] = sys.modules
+        modules["tensorflow"] = None
     try:
         yield
     finally:
@@ -87,9 +89,9 @@ def _provide_parser_version_module() -> None:
             module.__path__ = []  # a package, so the child import below resolves
             sys.modules[name] = module
     version = types.ModuleType(_VERSION_MODULE)
-    version.GetMinimumMetadataParserVersion = lambda _buffer: "1.0.0"  # type: ignore[attr-defined]
+    vars(version)["GetMinimumMetadataParserVersion"] = lambda _buffer: "1.0.0"
     sys.modules[_VERSION_MODULE] = version
-    sys.modules[parents[-1]]._pywrap_metadata_version = version  # type: ignore[attr-defined]
+    vars(sys.modules[parents[-1]])["_pywrap_metadata_version"] = version
 
 
 def import_metadata_writers() -> tuple[Any, Any, Any]:

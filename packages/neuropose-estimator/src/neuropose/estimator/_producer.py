@@ -6,7 +6,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 __all__ = ["BackgroundProducer", "ClosesOnExit", "Put"]
 
@@ -75,7 +75,7 @@ class BackgroundProducer(Generic[T]):
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield cast(T, item)  # everything else on the queue was put as a T
 
     def stop(self) -> None:
         """Tell the producer to stop and wait (up to 10 s) for its thread to end."""

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +40,7 @@ class VideoInfo:
     fps: float
     width: int
     height: int
-    rotation_degrees: int
+    rotation_degrees: Literal[0, 90, 180, 270]
 
 
 @dataclass(frozen=True, slots=True)

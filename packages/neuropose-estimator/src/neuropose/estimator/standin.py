@@ -157,7 +157,7 @@ def _random_backbone(crop_px: int) -> Any:
 
     return keras.applications.EfficientNetV2S(
         include_top=False,
-        weights=None,  # pyright: ignore[reportArgumentType] - None means random init
+        weights=None,  # pyright: ignore[reportArgumentType]  # None: random initial weights (Keras accepts it)
         input_shape=(crop_px, crop_px, 3),
         pooling="avg",
     )

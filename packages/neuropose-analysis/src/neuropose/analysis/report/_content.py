@@ -20,8 +20,9 @@ from neuropose.analysis._errors import AnalysisError
 from neuropose.analysis._poses import FloatArray
 from neuropose.analysis.angles import joint_angle
 from neuropose.analysis.report._angles import AngleSpec, angle_specs
-from neuropose.analysis.report._measures import gait_steps, repetition_table
+from neuropose.analysis.report._measures import repetition_table
 from neuropose.analysis.report._quality import (
+    OBSERVED,
     Gap,
     QualityCodes,
     codes_from_gaps,
@@ -241,29 +242,35 @@ def _segmentation(
 
 
 def _gait(
-    predictions: VideoPredictions, poses: FloatArray, times: FloatArray, task_specs: list[AngleSpec]
+    predictions: VideoPredictions, poses: FloatArray, times: FloatArray, codes: QualityCodes
 ) -> dict[str, Any]:
-    from neuropose.analysis.segment import segment_signal
+    """Measure gait as ``neuropose gait`` does, on the analysed (possibly cleaned) trajectory."""
+    from neuropose.analysis.gait import analyze_gait
 
-    note = (
-        "Steps are the peaks of the distance between the ankles. Heel strikes and toe offs, "
-        "stride and step length, gait speed, stance, swing and double support need gait-event "
-        "detection, which this version does not have."
-    )
-    config = default_segmentation("gait", task_specs, [np.zeros(0)] * len(task_specs))
-    if config is None:
-        return {"available": False, "method": "ankle_separation_peaks", "note": note}
-    signal, _ = signal_from_poses(poses, times, predictions.skeleton, config)
     try:
-        steps = segment_signal(signal, times, config)
+        result = analyze_gait(
+            poses,
+            times,
+            predictions.skeleton,
+            # Interpolated samples are not observations: events are not placed on them.
+            observed=codes.codes == OBSERVED,
+            source_file_name=predictions.metadata.file_name,
+            source_video_sha256=predictions.metadata.sha256,
+        )
     except AnalysisError as error:
-        return {"available": False, "method": "ankle_separation_peaks", "note": str(error)}
+        return {"available": False, "note": str(error)}
     return {
-        "available": bool(steps),
-        "method": "ankle_separation_peaks",
-        "signal": config.model_dump(mode="json"),
-        "note": note,
-        **gait_steps(steps),
+        "available": bool(result.cycles),
+        "method": result.method,
+        "method_version": result.method_version,
+        "heel_strikes": {side: len(found) for side, found in result.heel_strikes_s.items()},
+        "cycles": len(result.cycles),
+        "parameters": [statistic.model_dump(mode="json") for statistic in result.parameters],
+        "notes": list(result.notes),
+        "note": (
+            "Heel strikes and toe offs are found from the feet's motion relative to the pelvis; "
+            "lengths and speed are measured along the direction of travel (as neuropose gait)."
+        ),
     }
 
 
@@ -417,8 +424,7 @@ def build_report(
     )
     gait = None
     if recipe.measures_gait():
-        gait_specs = list(angle_specs(predictions.skeleton.name, names, "gait"))
-        gait = _gait(predictions, poses, times, gait_specs)
+        gait = _gait(predictions, poses, times, codes)
 
     comparison = None
     if recipe.comparison is not None:

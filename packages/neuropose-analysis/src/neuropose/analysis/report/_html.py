@@ -398,25 +398,59 @@ def _repetitions(data: Mapping[str, Any], plot: bytes | None) -> str:
     return "".join(parts)
 
 
+# Decimals shown per unit: a millimetre, a millisecond, a centimetre per second.
+_GAIT_DIGITS = {"mm": 0, "s": 3, "m/s": 2}
+
+
+def _mean_sd_cell(statistic: Mapping[str, Any] | None) -> str:
+    if statistic is None or statistic["mean"] is None:
+        return _number(None)
+    digits = _GAIT_DIGITS.get(statistic["unit"], 1)
+    sd = "" if statistic["sd"] is None else f" \u00b1 {statistic['sd']:.{digits}f}"
+    return f"{statistic['mean']:.{digits}f}{sd} (n={statistic['count']})"
+
+
 def _gait(data: Mapping[str, Any]) -> str:
     gait = data["gait"]
     if gait is None:
         return ""
     parts = ['<h2 id="gait">Gait</h2>']
-    if gait.get("steps"):
-        parts.append(
-            _facts(
-                [
-                    ("steps", str(gait["steps"])),
-                    ("cadence", _number(gait["cadence_steps_per_min"], 1, " steps/min")),
-                    ("step time, mean", _number(gait["step_time_s"]["mean"], 3, " s")),
-                    ("step time, SD", _number(gait["step_time_s"]["sd"], 3, " s")),
-                ]
-            )
+    if "parameters" not in gait:
+        parts.append(f"<p>Gait was not measured: {escape(gait['note'])}</p>")
+        return "".join(parts)
+    strikes = gait["heel_strikes"]
+    parts.append(
+        _facts(
+            [
+                ("heel strikes", f"left {strikes['left']}, right {strikes['right']}"),
+                ("gait cycles", str(gait["cycles"])),
+                ("method", escape(f"{gait['method']} (version {gait['method_version']})")),
+            ]
         )
-    else:
-        parts.append("<p>No steps were found.</p>")
-    parts.append(f'<p class="note">{escape(gait["note"])}</p>')
+    )
+    by_key = {(p["name"], p["side"]): p for p in gait["parameters"]}
+    names = list(dict.fromkeys(p["name"] for p in gait["parameters"]))
+    rows = [
+        [
+            escape(f"{name.replace('_', ' ')} ({by_key[(name, 'both')]['unit']})"),
+            *(_mean_sd_cell(by_key.get((name, side))) for side in ("left", "right", "both")),
+        ]
+        for name in names
+    ]
+    parts.append(
+        _table(
+            ["parameter", "left", "right", "both"],
+            rows,
+            table_id="gait-parameters",
+            numeric=(1, 2, 3),
+        )
+    )
+    notes = [*gait["notes"], gait["note"]]
+    parts.append(
+        '<p class="note">'
+        + " ".join(escape(note) for note in notes)
+        + " Mean \u00b1 sample SD (n - 1) over strides or steps.</p>"
+    )
     return "".join(parts)
 
 

@@ -23,7 +23,7 @@ from neuropose.analysis.report._quality import QualityCodes
 if TYPE_CHECKING:
     from neuropose.schema import Repetition
 
-__all__ = ["angular_speed", "gait_steps", "repetition_table"]
+__all__ = ["angular_speed", "repetition_table"]
 
 
 def angular_speed(values_deg: npt.ArrayLike, times_s: npt.ArrayLike) -> FloatArray:
@@ -127,20 +127,3 @@ def repetition_table(
         },
     }
     return {"rows": rows, "summary": summary}
-
-
-def gait_steps(repetitions: Sequence[Repetition]) -> dict[str, Any]:
-    """Count the steps of a walk from the peaks of the distance between the ankles (JSON-ready).
-
-    Each peak is a step (the feet furthest apart); step time is the time between consecutive
-    peaks, cadence the steps per minute over the span from the first to the last peak.
-    """
-    peaks = np.array([rep.peak_s for rep in repetitions], np.float64)
-    step_times = np.diff(peaks)
-    span = float(peaks[-1] - peaks[0]) if peaks.size > 1 else 0.0
-    return {
-        "steps": int(peaks.size),
-        "step_times_s": step_times.tolist(),
-        "step_time_s": _mean_sd(step_times.tolist()),
-        "cadence_steps_per_min": 60.0 * step_times.size / span if span > 0 else None,
-    }

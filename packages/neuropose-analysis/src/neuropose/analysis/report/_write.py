@@ -133,7 +133,8 @@ def write_report(
         The session.
     output
         The HTML file to write (replaced atomically). The overlay is written beside it as
-        ``<name>.overlay.mp4``, the PDF as ``<name>.pdf``, exports as ``<name>.<suffix>``.
+        ``<name>.overlay.mp4``, the PDF as ``<name>.pdf``, exports as ``<name>.<suffix>``; a missing
+        folder is created.
     source_name
         The predictions file's name, shown in the report.
     video
@@ -172,6 +173,8 @@ def write_report(
 
     require_report_library("matplotlib")
     html = Path(output)
+    # The page's companions (overlay, exports, PDF) go beside it: make its folder, as -o does.
+    html.parent.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     source = Path(video) if video is not None else None
