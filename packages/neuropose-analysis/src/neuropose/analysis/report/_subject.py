@@ -17,7 +17,7 @@ from neuropose.analysis._poses import FloatArray
 from neuropose.analysis.trajectories import person_trajectory
 
 if TYPE_CHECKING:
-    from neuropose.schema import VideoPredictions
+    from neuropose.schema import SubjectConfig, VideoPredictions
 
 __all__ = ["Subject", "resolve_subject"]
 
@@ -82,7 +82,7 @@ def _tracked(predictions: VideoPredictions) -> bool:
 
 
 def resolve_subject(
-    predictions: VideoPredictions, person: Literal["auto"] | int, rule: Any = None
+    predictions: VideoPredictions, person: Literal["auto"] | int, rule: SubjectConfig | None = None
 ) -> Subject:
     """Decide whom the report follows.
 
@@ -129,20 +129,10 @@ def resolve_subject(
     return _by_rule(predictions, rule)
 
 
-def _by_rule(predictions: VideoPredictions, rule: Any) -> Subject:
-    from neuropose.analysis.subject import choose_subject
-    from neuropose.analysis.tracking import hip_joints
+def _by_rule(predictions: VideoPredictions, rule: SubjectConfig | None) -> Subject:
+    from neuropose.analysis.subject import choose_subject_for
 
-    choice = choose_subject(
-        predictions.times_s,
-        predictions.track_ids,
-        predictions.boxes,
-        predictions.poses3d,
-        frame_size=(predictions.metadata.width, predictions.metadata.height),
-        joint_confidence=predictions.joint_confidence,
-        root_joints=hip_joints(predictions.skeleton.joint_names),
-        config=rule,
-    )
+    choice = choose_subject_for(predictions, config=rule)
     chosen = next(row for row in choice.tracks if row.track_id == choice.chosen)
     warnings = (choice.warning.message,) if choice.warning is not None else ()
     return Subject(
