@@ -27,8 +27,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from neuropose.estimator import Estimator
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "neuropose-bench"
 
@@ -61,7 +65,7 @@ def _model(kind: str) -> Path:
     return path
 
 
-def _estimator(model_path: Path, batch_size: int, num_aug: int):  # type: ignore[no-untyped-def]
+def _estimator(model_path: Path, batch_size: int, num_aug: int) -> Estimator:
     from neuropose.estimator import Estimator, ModelStore, load_model
     from neuropose.schema import InferenceOptions
 

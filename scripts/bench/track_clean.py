@@ -26,21 +26,27 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
-from neuropose.analysis.cleaning import clean_trajectory, quality_summary
+from neuropose.analysis.cleaning import CleanedTrajectory, clean_trajectory, quality_summary
 from neuropose.analysis.subject import choose_subject
-from neuropose.analysis.tracking import track_people, track_trajectory
-from neuropose.schema import VideoPredictions, io
+from neuropose.analysis.tracking import TrackingResult, track_people, track_trajectory
+from neuropose.schema import SubjectChoice, VideoPredictions, io
 from support import scenes
 from support.predictions import make_predictions
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def _timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+
+def _timed(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> tuple[R, float]:
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - start
@@ -117,12 +123,12 @@ def main() -> None:
             _timed(io.load_predictions, path)[1] for _ in range(args.repeats - 1)
         ]
 
-    def track():  # type: ignore[no-untyped-def]
+    def track() -> TrackingResult:
         return track_people(
             p.times_s, p.boxes, p.poses2d, p.poses3d, joint_edges=edges, root_joints=hips
         )
 
-    def subject(ids):  # type: ignore[no-untyped-def]
+    def subject(ids: npt.ArrayLike) -> SubjectChoice:
         return choose_subject(
             p.times_s,
             ids,
@@ -133,7 +139,7 @@ def main() -> None:
             movement_joints=scenes.RIGHT_ARM,
         )
 
-    def clean(ids, chosen):  # type: ignore[no-untyped-def]
+    def clean(ids: npt.ArrayLike, chosen: int) -> CleanedTrajectory:
         return clean_trajectory(track_trajectory(p.poses3d, ids, chosen), p.times_s)
 
     warm_start = time.perf_counter()

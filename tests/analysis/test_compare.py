@@ -77,7 +77,7 @@ def test_align_poses_scale_is_unitless():
     poses = _poses(make_predictions(8, 1, 5, seed=4))
     np.testing.assert_allclose(align_poses(poses * 3, "scale"), align_poses(poses, "scale"))
     with pytest.raises(AnalysisError, match="align must be one of none, root, scale, not 'hips'"):
-        align_poses(poses, "hips")  # type: ignore[arg-type]
+        align_poses(poses, "hips")  # pyright: ignore[reportArgumentType]  # wrong on purpose: it must be refused
 
 
 def test_different_skeletons_are_refused():

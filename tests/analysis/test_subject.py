@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,7 +20,7 @@ def _seated(x: float, depth: float = 3000.0):
     return scenes.linear_path((x, 0, depth), (x, 0, depth), 0, 1)
 
 
-def _choose(scene: scenes.Scene, ids: np.ndarray | None = None, **kwargs: object) -> SubjectChoice:
+def _choose(scene: scenes.Scene, ids: np.ndarray | None = None, **kwargs: Any) -> SubjectChoice:
     """Choose among the scene's true identities (or the given ids)."""
     return choose_subject(
         scene.times_s,
@@ -27,7 +29,7 @@ def _choose(scene: scenes.Scene, ids: np.ndarray | None = None, **kwargs: object
         scene.poses3d,
         frame_size=scene.frame_size,
         root_joints=scene.root_joints,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

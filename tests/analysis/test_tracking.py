@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +22,7 @@ from support import scenes
 from support.predictions import BERKELEY_MHAD_43, make_predictions
 
 
-def _track(scene: scenes.Scene, **config: object):
+def _track(scene: scenes.Scene, **config: Any):
     return track_people(
         scene.times_s,
         scene.boxes,
@@ -28,7 +30,7 @@ def _track(scene: scenes.Scene, **config: object):
         scene.poses3d,
         joint_edges=scene.joint_edges,
         root_joints=scene.root_joints,
-        config=TrackingConfig(**config) if config else None,  # type: ignore[arg-type]
+        config=TrackingConfig(**config) if config else None,
     )
 
 
@@ -251,11 +253,11 @@ def test_summary_records_the_configuration():
 def test_config_is_frozen_and_validated():
     config = TrackingConfig()
     with pytest.raises(ValidationError):
-        config.max_age_s = 2.0  # type: ignore[misc]
+        config.max_age_s = 2.0
     with pytest.raises(ValidationError):
         TrackingConfig(iou_weight=0, root3d_weight=0, root2d_weight=0)
     with pytest.raises(ValidationError):
-        TrackingConfig(version=2)  # type: ignore[arg-type]
+        TrackingConfig(version=2)  # pyright: ignore[reportArgumentType]  # wrong on purpose: validation must reject it
 
 
 def test_tracks_arrays_of_a_predictions_file_without_hips():

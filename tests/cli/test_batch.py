@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import psutil
 import pytest
@@ -43,6 +43,9 @@ from neuropose.schema import VIDEO_EXTENSIONS, InferenceOptions, VideoPrediction
 from support.models import pack
 from support.predictions import make_predictions
 from support.videos import write_video
+
+if TYPE_CHECKING:
+    from neuropose.estimator import Estimator
 
 FLAGS = ["--skeleton", "smpl_24", "--num-aug", "1", "--batch-size", "8"]
 SLOW_FRAMES = 2400  # several seconds of work for the light stand-in: long enough to be killed in
@@ -194,28 +197,33 @@ class _Options:
     options: InferenceOptions
 
 
+def _estimator(overrides: dict[str, Any]) -> Estimator:
+    """A stand-in estimator: the up-to-date check reads only its ``options``."""
+    return cast("Estimator", _Options(InferenceOptions().with_overrides(overrides)))
+
+
 def test_an_output_is_up_to_date_only_for_the_same_video_model_and_options(tmp_path):
     predictions = make_predictions(12, 1)
     output = tmp_path / "trial.npz"
     io.save_predictions(predictions, output)
     video = _touch(tmp_path / "trial.mp4", b"video0")  # make_predictions records its SHA-256
     model = hashlib.sha256(b"model").hexdigest()
-    same = _Options(InferenceOptions().with_overrides({"num_aug": 1, "device": "/GPU:0"}))
-    assert _existing_output(video, output, same, model) == (12, "output already up to date")  # type: ignore[arg-type]
+    same = _estimator({"num_aug": 1, "device": "/GPU:0"})
+    assert _existing_output(video, output, same, model) == (12, "output already up to date")
 
     other_model = hashlib.sha256(b"other").hexdigest()
-    assert _existing_output(video, output, same, other_model)[0] is None  # type: ignore[arg-type]
-    changed = _Options(InferenceOptions().with_overrides({"num_aug": 2}))
-    frames, note = _existing_output(video, output, changed, model)  # type: ignore[arg-type]
+    assert _existing_output(video, output, same, other_model)[0] is None
+    changed = _estimator({"num_aug": 2})
+    frames, note = _existing_output(video, output, changed, model)
     assert frames is None
     assert note == "existing output made with other inference options, redone"
     video.write_bytes(b"video0, re-exported")
-    assert _existing_output(video, output, same, model)[1] == (  # type: ignore[arg-type]
+    assert _existing_output(video, output, same, model)[1] == (
         "existing output made from another video, redone"
     )
     output.write_bytes(b"PK truncated")
-    assert "unreadable" in (_existing_output(video, output, same, model)[1] or "")  # type: ignore[arg-type]
-    assert _existing_output(video, tmp_path / "none.npz", same, model) == (None, None)  # type: ignore[arg-type]
+    assert "unreadable" in (_existing_output(video, output, same, model)[1] or "")
+    assert _existing_output(video, tmp_path / "none.npz", same, model) == (None, None)
 
 
 # ------------------------------------------------------------------- the scheduler alone

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import typer
+import typer.core
 from pydantic import BaseModel, Field
 from typer.testing import CliRunner
 
@@ -19,7 +20,9 @@ MODEL_COMMANDS = ("process", "benchmark", "watch")
 
 
 def _options_of(command_name: str) -> dict[str, Any]:
-    command = typer.main.get_command(app).commands[command_name]  # type: ignore[attr-defined]
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    command = group.commands[command_name]
     return {option: param for param in command.params for option in param.opts}
 
 

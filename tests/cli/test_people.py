@@ -159,7 +159,9 @@ def test_clean_writes_the_subject_alone_on_a_uniform_grid(clinic_file, tmp_path,
     assert main(["clean", str(vfr), "-o", str(vfr), "--force"]) == 3
     assert main(["clean", str(vfr), "-o", str(out)]) == 3
     assert main(["clean", str(vfr), "-o", str(out), "--force", "--cutoff-hz", "none"]) == 0
-    assert io.load_predictions(out).provenance.cleaning.cutoff_hz is None  # type: ignore[union-attr]
+    cleaning = io.load_predictions(out).provenance.cleaning
+    assert cleaning is not None
+    assert cleaning.cutoff_hz is None
     assert main(["clean", str(vfr), "-o", str(out), "--force", "--task", "swimming"]) == 2
     assert main(["clean", str(vfr), "-o", str(out), "--force", "--cutoff-hz", "fast"]) == 2
     assert main(["clean", str(vfr), "-o", str(out), "--force", "--person", "7"]) == 3

@@ -207,7 +207,8 @@ def test_a_burst_of_200_concurrent_requests_is_all_answered(data_dir, base_url):
         time.sleep(0.005)
     failures = [answer for answer in answers if not isinstance(answer, tuple)]
     assert not failures, f"{len(failures)} of {count} unanswered, e.g. {failures[0]!r}"
-    assert {code for code, _ in answers} == {200}  # type: ignore[misc]
+    answered = [answer for answer in answers if isinstance(answer, tuple)]
+    assert {code for code, _ in answered} == {200}
     assert 0 < workers <= 8  # a bounded pool, not a thread per request
 
 

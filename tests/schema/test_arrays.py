@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
 from neuropose.schema import FramePrediction, PersonPrediction, VideoPredictions, io
 from neuropose.schema._arrays import PREDICTION_ARRAYS, ArraySpec, array_spec
@@ -41,7 +42,7 @@ def _type_checking_block(source: str) -> dict[str, tuple[str, bool]]:
     return declared
 
 
-def _typing_mismatches(model: type, source: str, expected: dict[str, Any]) -> list[str]:
+def _typing_mismatches(model: type[BaseModel], source: str, expected: dict[str, Any]) -> list[str]:
     """Where the type checker's copy of generated fields disagrees with the spec.
 
     ``expected`` maps each generated field to its type. A declaration may be missing (the type
@@ -59,13 +60,13 @@ def _typing_mismatches(model: type, source: str, expected: dict[str, Any]) -> li
             continue
         if eval(annotation, namespace) != expected[name]:
             problems.append(f"{model.__name__}.{name}: declared {annotation}, is {expected[name]}")
-        field = model.model_fields[name]  # type: ignore[attr-defined]
+        field = model.model_fields[name]
         if has_default != (not field.is_required()):
             problems.append(f"{model.__name__}.{name}: default does not match the model")
     return problems
 
 
-def _expected_types() -> dict[type, dict[str, Any]]:
+def _expected_types() -> dict[type[BaseModel], dict[str, Any]]:
     arrays: dict[str, Any] = {
         spec.name: np.ndarray if spec.required else np.ndarray | None for spec in PREDICTION_ARRAYS
     }

@@ -70,4 +70,4 @@ def test_relative_refuses_a_path_outside(layout, tmp_path):
 def test_is_a_frozen_value(layout, tmp_path):
     assert layout == DataDirectory(tmp_path)
     with pytest.raises(AttributeError):
-        layout.root = tmp_path / "other"  # type: ignore[misc]
+        layout.root = tmp_path / "other"

@@ -15,9 +15,9 @@ from neuropose.schema import (
 def test_value_objects_are_frozen_and_strict():
     skeleton = Skeleton(name="s", joint_names=("a", "b"), joint_edges=((0, 1),))
     with pytest.raises(ValidationError):
-        skeleton.name = "t"  # type: ignore[misc]
+        skeleton.name = "t"
     with pytest.raises(ValidationError, match="extra"):
-        Skeleton(name="s", joint_names=("a",), colour="red")  # type: ignore[call-arg]
+        Skeleton(name="s", joint_names=("a",), colour="red")  # pyright: ignore[reportCallIssue]  # unknown field on purpose: validation must reject it
 
 
 def test_skeleton_checks():

@@ -132,7 +132,7 @@ def _old_layout(predictions: VideoPredictions, path: Path) -> None:
             members[name] = values.reshape(-1, array.dtype.itemsize).T.copy()
     header = {**predictions.header(), "format": "neuropose-predictions", "arrays": described}
     members["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
-    np.savez_compressed(path, **members)  # pyright: ignore[reportArgumentType]
+    np.savez_compressed(path, **members)  # pyright: ignore[reportArgumentType]  # numpy's stub checks **members against allow_pickle: bool
 
 
 def test_files_in_the_earlier_layout_still_read(tmp_path):
@@ -170,7 +170,7 @@ def test_an_unknown_encoding_is_named(tmp_path):
     header = json.loads(members["header"].tobytes())
     header["arrays"]["boxes"]["encoding"] = "wavelets"
     members["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
-    np.savez(path, **members)  # pyright: ignore[reportArgumentType]
+    np.savez(path, **members)
     with pytest.raises(SchemaValidationError, match=r"field 'boxes'.*unknown encoding 'wavelets'"):
         io.load_predictions(path)
     assert "wavelets" not in ENCODINGS
@@ -197,7 +197,7 @@ def test_a_missing_stored_member_is_named(tmp_path):
     io.save_predictions(make_predictions(200, 1, 43), path)
     with np.load(path) as archive:
         members = {key: archive[key] for key in archive.files if key != "poses3d.stored"}
-    np.savez(path, **members)  # pyright: ignore[reportArgumentType]
+    np.savez(path, **members)
     with pytest.raises(
         SchemaValidationError, match=r"field 'poses3d': stored planes member missing"
     ):

@@ -66,7 +66,7 @@ def test_with_overrides_addresses_leaves_by_flat_name():
     # The original is frozen and unchanged.
     assert InferenceOptions().batch_size == 8
     with pytest.raises(ValidationError):
-        options.batch_size = 1  # type: ignore[misc]
+        options.batch_size = 1
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -249,7 +250,7 @@ def identity_score(truth: np.ndarray, predicted: np.ndarray) -> IdentityScore:
 # Scenes used by the tracking and subject tests -------------------------------------------
 
 
-def crossing(seed: int = 0, occlusion_s: float = 0.0, **kwargs: object) -> Scene:
+def crossing(seed: int = 0, occlusion_s: float = 0.0, **kwargs: Any) -> Scene:
     """Two people walk past each other at different depths and cross in the image at 5 s;
     the one behind (person 1) is fully hidden for ``occlusion_s`` around the crossing."""
     hidden = ((5.0 - occlusion_s / 2, 5.0 + occlusion_s / 2),) if occlusion_s else ()
@@ -259,10 +260,10 @@ def crossing(seed: int = 0, occlusion_s: float = 0.0, **kwargs: object) -> Scene
             linear_path((2500, 0, 4500), (-2500, 0, 4500), 0, 10), 0.88, walk_hz=1.1, hidden=hidden
         ),
     ]
-    return make_scene(people, seed=seed, **kwargs)  # type: ignore[arg-type]
+    return make_scene(people, seed=seed, **kwargs)
 
 
-def leave_and_return(seed: int = 0, **kwargs: object) -> Scene:
+def leave_and_return(seed: int = 0, **kwargs: Any) -> Scene:
     """A seated patient works with the right arm while a clinician walks out of view (about
     3-8 s) and comes back."""
     people = [
@@ -274,10 +275,10 @@ def leave_and_return(seed: int = 0, **kwargs: object) -> Scene:
             walk_hz=1.0,
         ),
     ]  # fmt: skip
-    return make_scene(people, duration_s=12.0, seed=seed, **kwargs)  # type: ignore[arg-type]
+    return make_scene(people, duration_s=12.0, seed=seed, **kwargs)
 
 
-def three_people(seed: int = 0, **kwargs: object) -> Scene:
+def three_people(seed: int = 0, **kwargs: Any) -> Scene:
     """Everything at once: a walker passes behind a seated patient (hidden 0.5 s), a third
     person leaves the view (about 4-9 s), returns and is hidden 0.5 s as the walker passes in
     front; listed in random order."""
@@ -297,4 +298,4 @@ def three_people(seed: int = 0, **kwargs: object) -> Scene:
             hidden=((10.78, 11.28),),
         ),
     ]  # fmt: skip
-    return make_scene(people, duration_s=12.0, seed=seed, **kwargs)  # type: ignore[arg-type]
+    return make_scene(people, duration_s=12.0, seed=seed, **kwargs)

@@ -151,7 +151,7 @@ def session_predictions(
             fps=info.fps,
             width=info.width,
             height=info.height,
-            rotation_degrees=info.rotation_degrees,  # type: ignore[arg-type] - 0, 90, 180 or 270
+            rotation_degrees=info.rotation_degrees,
             duration_s=float(times[-1] + 1.0 / info.fps),
             sha256=hashlib.sha256(video.read_bytes()).hexdigest(),
         ),
