@@ -28,6 +28,7 @@ from neuropose.analysis.report import (
     write_report,
 )
 from neuropose.schema import (
+    NO_TRACK,
     CorruptFileError,
     DataDirectory,
     JobResults,
@@ -251,7 +252,9 @@ def with_gap(predictions, start: int, stop: int):
     }
     for array in arrays.values():
         array[start:stop] = np.nan
-    return rebuilt(predictions, **arrays)
+    track_ids = np.array(predictions.track_ids)
+    track_ids[start:stop] = NO_TRACK
+    return rebuilt(predictions, **arrays, track_ids=track_ids)
 
 
 def test_gaps_are_reported_and_cleaning_fills_short_ones(session, tmp_path):
@@ -280,6 +283,26 @@ def test_gaps_are_reported_and_cleaning_fills_short_ones(session, tmp_path):
     assert summary.interpolated > 0
     assert quality["missing"] == pytest.approx(summary.missing)
     assert all(g["filled"] for g in quality["gaps"])
+
+
+def test_a_file_cleaned_by_neuropose_clean_reports_its_own_quality_flags(session, tmp_path):
+    from neuropose.analysis.cleaning import clean_predictions, person_flags, quality_summary
+    from neuropose.schema import CleaningConfig, QualityFlag
+
+    video, _ = session
+    tracked = session_predictions(video, period_s=PERIOD_S, tracks=True)
+    holed = with_gap(tracked, 30, 45)
+    track = 0  # the subject's
+    cleaned = clean_predictions(holed, track, CleaningConfig(max_gap_s=1.0, cutoff_hz=None))
+    flags = person_flags(cleaned, track)
+    assert np.any(flags & QualityFlag.INTERPOLATED)  # the gap was filled: its poses are finite
+    quality = write_report(cleaned, tmp_path / "q.html", overlay=False).content.data["quality"]
+    summary = quality_summary(flags, cleaned.times_s)
+    assert quality["source"] == "cleaned_file"
+    assert summary.interpolated > 0
+    assert quality["interpolated"] == pytest.approx(summary.interpolated)
+    assert quality["observed"] == pytest.approx(summary.observed)
+    assert [g["filled"] for g in quality["gaps"]] == [True]
 
 
 def test_hostile_text_is_escaped_and_survives_in_the_data(session, tmp_path):

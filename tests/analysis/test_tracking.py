@@ -311,6 +311,10 @@ def test_track_trajectory_follows_one_identity():
     assert boxes.shape == (len(scene.times_s), 5)
     with pytest.raises(MissingPersonError, match="tracks are: 0, 1, 2"):
         track_trajectory(scene.poses3d, ids, 7)
+    untracked = ids.copy()
+    untracked[5, 0] = NO_TRACK  # an untracked detection is nobody's trajectory
+    with pytest.raises(MissingPersonError, match="track -1 never appears"):
+        track_trajectory(scene.poses3d, untracked, NO_TRACK)
     doubled = ids.copy()
     doubled[4, :2] = 0
     with pytest.raises(DuplicateTrackError, match="frame 4"):

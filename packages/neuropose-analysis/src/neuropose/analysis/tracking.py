@@ -195,7 +195,8 @@ def track_trajectory(values: npt.ArrayLike, track_ids: npt.ArrayLike, track_id: 
         raise ShapeMismatchError(
             f"values {array.shape} and track_ids {ids.shape} must share (frames, persons)"
         )
-    rows, slots = np.nonzero(ids == track_id)
+    # NO_TRACK marks untracked slots: asking for it would gather every untracked detection.
+    rows, slots = np.nonzero(ids == track_id) if track_id >= 0 else (np.empty(0, np.intp),) * 2
     if rows.size == 0:
         known = np.unique(ids[ids != NO_TRACK])
         listed = ", ".join(map(str, known[:20].tolist())) or "none (track the file first)"

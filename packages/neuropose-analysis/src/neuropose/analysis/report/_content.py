@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from neuropose.analysis._errors import AnalysisError
 from neuropose.analysis._poses import FloatArray
@@ -23,11 +24,9 @@ from neuropose.analysis.report._angles import AngleSpec, angle_specs
 from neuropose.analysis.report._measures import repetition_table
 from neuropose.analysis.report._quality import (
     OBSERVED,
-    Gap,
     QualityCodes,
-    codes_from_gaps,
+    quality_from_flags,
     quality_section,
-    raw_gaps,
 )
 from neuropose.analysis.report._signals import (
     default_segmentation,
@@ -186,9 +185,9 @@ def _subject_data(subject: Subject) -> dict[str, Any]:
 
 def _clean(
     predictions: VideoPredictions, subject: Subject, poses: FloatArray, recipe: Recipe
-) -> tuple[FloatArray, FloatArray, list[Gap], dict[str, Any]]:
-    """Run the recipe's cleaning on the subject's trajectory; return poses, times, gaps, config."""
-    from neuropose.analysis.cleaning import clean_trajectory, quality_summary
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.uint8], dict[str, Any]]:
+    """Run the recipe's cleaning on the subject's trajectory; return poses, times, flags, config."""
+    from neuropose.analysis.cleaning import clean_trajectory
 
     confidence = None
     if predictions.joint_confidence is not None:
@@ -199,12 +198,8 @@ def _clean(
     cleaned = clean_trajectory(
         poses, predictions.times_s, confidence=confidence, config=recipe.cleaning
     )
-    summary = quality_summary(
-        cleaned.flags, cleaned.times_s, joint_names=predictions.skeleton.joint_names
-    )
-    gaps = [Gap(g.joint, g.start_s, g.end_s, g.filled) for g in summary.gaps]
     config = cleaned.config.model_dump(mode="json") | {"rate_hz_used": cleaned.rate_hz}
-    return cleaned.poses, cleaned.times_s, gaps, config
+    return cleaned.poses, cleaned.times_s, cleaned.flags, config
 
 
 def _segmentation(
@@ -389,17 +384,14 @@ def build_report(
     subject = resolve_subject(predictions, recipe.subject.person, recipe.subject.rule)
     poses = subject.trajectory(predictions)
     times = np.asarray(predictions.times_s, np.float64)
-    raw = raw_gaps(np.isfinite(poses).all(axis=-1), times)
-    raw_quality = quality_section(
-        raw, codes_from_gaps(raw, times, len(names)), times, names, source="raw"
-    )
-    cleaning = None
-    gaps = raw
-    if recipe.cleaning is not None:
-        poses, times, gaps, cleaning = _clean(predictions, subject, poses, recipe)
-    codes = codes_from_gaps(gaps, times, len(names))
+    gaps, codes = quality_from_flags(subject.quality_flags(predictions), times, names)
+    file_source = "raw" if predictions.provenance.cleaning is None else "cleaned_file"
+    raw_quality = quality_section(gaps, codes, times, names, source=file_source)
     quality = raw_quality
-    if cleaning is not None:
+    cleaning = None
+    if recipe.cleaning is not None:
+        poses, times, flags, cleaning = _clean(predictions, subject, poses, recipe)
+        gaps, codes = quality_from_flags(flags, times, names)
         quality = quality_section(gaps, codes, times, names, source="cleaned")
 
     specs = angle_specs(

@@ -189,9 +189,10 @@ def _subject(data: Mapping[str, Any]) -> str:
 
 def _quality(data: Mapping[str, Any], plot: bytes | None) -> str:
     q = data["quality"]
-    source = (
-        "after cleaning" if q["source"] == "cleaned" else "raw model output, before any cleaning"
-    )
+    source = {
+        "cleaned": "after the recipe's cleaning",
+        "cleaned_file": "as cleaned by neuropose clean, from the file's quality flags",
+    }.get(q["source"], "raw model output, before any cleaning")
     parts = [
         '<h2 id="quality">Data quality</h2>',
         f"<p>Of the subject's joint samples ({escape(source)}): "

@@ -1,11 +1,12 @@
 """Data quality of the subject's trajectory: what was observed, filled in or missing, and where.
 
-Raw predictions know two states per joint and frame: observed (a value) or missing (NaN).
-A cleaned trajectory adds a third, interpolated, reported by
-:func:`neuropose.analysis.cleaning.quality_summary` as gaps. Both are brought to one form here:
-a list of gaps ``(joint, start_s, end_s, filled)`` on the trajectory's time axis, and per
-sample a code 0 (observed), 1 (interpolated) or 2 (missing) rasterised from them, so the
-report's table, plot and per-repetition fractions come from the same numbers either way.
+Every number comes from per-sample quality flags (:class:`~neuropose.schema.QualityFlag`): the
+file's own (a raw file flags detected joints observed and the rest missing; a file cleaned by
+``neuropose clean`` also flags what it interpolated), or those of the report's cleaning. They are
+brought to one form here: a list of gaps ``(joint, start_s, end_s, filled)`` from
+:func:`neuropose.analysis.cleaning.quality_summary`, and per sample a code 0 (observed),
+1 (interpolated) or 2 (missing), so the report's table, plot and per-repetition fractions come
+from the same flags either way.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ __all__ = [
     "OBSERVED",
     "Gap",
     "QualityCodes",
-    "codes_from_gaps",
+    "quality_from_flags",
     "quality_section",
-    "raw_gaps",
 ]
 
 OBSERVED, INTERPOLATED, MISSING = 0, 1, 2
@@ -64,44 +64,37 @@ def _end_of_series(times: FloatArray) -> float:
     return float(times[-1] + interval) if len(times) else 0.0
 
 
-def raw_gaps(observed: npt.ArrayLike, times_s: npt.ArrayLike) -> list[Gap]:
-    """Every run of missing samples of each joint of a raw trajectory.
+def quality_from_flags(
+    flags: npt.ArrayLike, times_s: npt.ArrayLike, joint_names: Sequence[str]
+) -> tuple[list[Gap], QualityCodes]:
+    """Turn ``(samples, joints)`` quality flags into the report's gaps and per-sample codes.
 
     Parameters
     ----------
-    observed
-        ``(frames, joints)`` bool: True where the joint has a value.
+    flags
+        ``uint8`` :class:`~neuropose.schema.QualityFlag` bits, one per sample and joint.
     times_s
-        ``(frames,)`` seconds.
+        ``(samples,)`` seconds.
+    joint_names
+        Names along the joint axis.
 
     Returns
     -------
-    list of Gap
-        By joint, then time. A run ends at the next observed frame's time, or one median
-        frame interval after the last frame (as cleaning's quality summary counts it).
+    gaps, codes
+        Gaps by joint, then time (a gap at the end lasts one median frame interval past the last
+        sample, as :func:`~neuropose.analysis.cleaning.quality_summary` counts it); codes 0
+        observed, 1 interpolated, 2 missing.
     """
-    mask = np.asarray(observed, bool)
-    times = np.asarray(times_s, np.float64)
-    bounds = np.append(times, _end_of_series(times))
-    gaps: list[Gap] = []
-    for joint in range(mask.shape[1]):
-        edges = np.diff(np.concatenate([[0], (~mask[:, joint]).astype(np.int8), [0]]))
-        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        gaps += [
-            Gap(joint, float(bounds[start]), float(bounds[stop]), False)
-            for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)
-        ]
-    return gaps
+    from neuropose.analysis.cleaning import quality_summary
+    from neuropose.schema import QualityFlag
 
-
-def codes_from_gaps(gaps: Sequence[Gap], times_s: npt.ArrayLike, joints: int) -> QualityCodes:
-    """Rasterise gaps onto the samples: a sample at ``t`` is in a gap when ``start_s <= t < end_s``."""
-    times = np.asarray(times_s, np.float64)
-    codes = np.zeros((len(times), joints), np.int8)
-    for gap in gaps:
-        first, stop = np.searchsorted(times, [gap.start_s, gap.end_s], side="left")
-        codes[first:stop, gap.joint] = INTERPOLATED if gap.filled else MISSING
-    return QualityCodes(codes)
+    values = np.asarray(flags, np.uint8)
+    codes = np.full(values.shape, MISSING, np.int8)
+    codes[(values & QualityFlag.INTERPOLATED) != 0] = INTERPOLATED
+    codes[(values & QualityFlag.OBSERVED) != 0] = OBSERVED
+    summary = quality_summary(values, times_s, joint_names=joint_names)
+    gaps = [Gap(g.joint, g.start_s, g.end_s, g.filled) for g in summary.gaps]
+    return gaps, QualityCodes(codes)
 
 
 def quality_section(
@@ -126,7 +119,8 @@ def quality_section(
     joint_names
         Names along the joint axis.
     source
-        ``"raw"`` or ``"cleaned"``: which trajectory the numbers describe.
+        Which trajectory the numbers describe: ``"raw"`` (model output), ``"cleaned_file"`` (a
+        file cleaned by ``neuropose clean``) or ``"cleaned"`` (the report's own cleaning).
     """
     values = codes.codes
     times = np.asarray(times_s, np.float64)

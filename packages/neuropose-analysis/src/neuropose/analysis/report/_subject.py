@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from neuropose.analysis._poses import FloatArray
 from neuropose.analysis.trajectories import person_trajectory
@@ -63,6 +64,12 @@ class Subject:
     ) -> FloatArray:
         """Return the person's ``(frames, joints, D)`` values of array ``kind``, NaN where unseen."""
         return person_trajectory(predictions, self.person, by=self.by, kind=kind)
+
+    def quality_flags(self, predictions: VideoPredictions) -> npt.NDArray[np.uint8]:
+        """``(frames, joints)`` quality flags of this person, ``MISSING`` where unseen."""
+        from neuropose.analysis.cleaning import person_flags
+
+        return person_flags(predictions, self.person, by=self.by)
 
     def slot_mask(self, predictions: VideoPredictions) -> np.ndarray:
         """``(frames, persons)`` bool: where this person sits in each frame."""
