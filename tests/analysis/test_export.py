@@ -585,6 +585,30 @@ def test_nwb_validates_and_reads_back_equal(data: ex.ExportData, tmp_path: Path)
             np.testing.assert_array_equal(flags.timestamps[:], data.times_s)
 
 
+def test_every_header_names_the_files_3d_frame(tmp_path: Path) -> None:
+    # A BlazePose file's poses are hip-centred: no export may call them camera-frame.
+    from neuropose.schema import Frame3d
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    ezc3d = pytest.importorskip("ezc3d")
+    pynwb = pytest.importorskip("pynwb")
+    pytest.importorskip("ndx_pose")
+    camera_frame = ex.export_data(two_people())
+    assert camera_frame.frame3d == Frame3d.CAMERA.value
+    base = two_people()
+    units = base.units.model_copy(update={"frame3d": Frame3d.HIP_CENTRED})
+    data = ex.export_data(base.model_copy(update={"units": units}))
+    assert data.frame3d == Frame3d.HIP_CENTRED.value
+    table = pq.read_table(ex.write_parquet(data, tmp_path / "p.parquet"))
+    assert json.loads(table.schema.metadata[ex.PARQUET_METADATA_KEY])["frame3d"] == data.frame3d
+    c3d = ezc3d.c3d(str(ex.write_c3d(data, tmp_path / "p.c3d")))
+    assert c3d["parameters"]["NEUROPOSE"]["FRAME"]["value"] == [data.frame3d]
+    with pynwb.NWBHDF5IO(str(ex.write_nwb(data, tmp_path / "p.nwb")), "r") as io:
+        behavior = io.read().processing["behavior"]
+        series = behavior["pose3d_track_3"].pose_estimation_series[data.joint_names[0]]
+        assert series.reference_frame.startswith("hip-centred")
+
+
 def test_nwb_session_time_needs_a_timezone(data: ex.ExportData, tmp_path: Path) -> None:
     pytest.importorskip("pynwb")
     from datetime import datetime

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis.export._errors import ExportValueError, UnknownIdentityError
-from neuropose.schema import NO_TRACK, VideoPredictions
+from neuropose.schema import NO_TRACK, Frame3d, QualityFlag, VideoPredictions
 
 __all__ = [
     "FLAG_BITS",
@@ -22,29 +22,24 @@ __all__ = [
     "software_versions",
 ]
 
-FLAG_BITS: tuple[tuple[str, int], ...] = (
-    ("observed", 1),
-    ("low_confidence", 2),
-    ("outlier_replaced", 4),
-    ("interpolated", 8),
-    ("missing", 16),
+FLAG_BITS: tuple[tuple[str, int], ...] = tuple(
+    (flag.name.lower(), int(flag)) for flag in QualityFlag if flag.name is not None
 )
-"""Names and values of the per-sample quality bits, as the cleaning step writes them.
+"""Names and values of the per-sample quality bits (:class:`~neuropose.schema.QualityFlag`),
+for the headers of the files the exporters write."""
 
-They mirror the schema's ``QualityFlag`` bits so that exporters can describe the bits in the
-files they write without depending on the cleaning code.
-"""
+_CAMERA_FRAME = Frame3d.CAMERA.value
 
-OBSERVED_FLAG = 1
+OBSERVED_FLAG = int(QualityFlag.OBSERVED)
 """The quality bit for a measured value."""
 
-INTERPOLATED_FLAG = 8
+INTERPOLATED_FLAG = int(QualityFlag.INTERPOLATED)
 """The quality bit for a value filled in across a short gap."""
 
-MISSING_FLAG = 16
+MISSING_FLAG = int(QualityFlag.MISSING)
 """The quality bit for a sample with no value."""
 
-REASON_FLAGS = 2 | 4
+REASON_FLAGS = int(QualityFlag.LOW_CONFIDENCE | QualityFlag.OUTLIER_REPLACED)
 """Bits saying why a raw value was discarded (low confidence, outlier)."""
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray)
@@ -59,8 +54,8 @@ class PersonSeries:
     track_id
         The identity's track id (the person slot when the file was not tracked).
     poses3d
-        ``(frames, joints, 3)`` float32, millimetres, camera frame (x right, y down,
-        z forward); NaN where the person was not seen.
+        ``(frames, joints, 3)`` float32, millimetres, in the frame of reference the data's
+        ``frame3d`` names (axes x right, y down, z forward); NaN where the person was not seen.
     poses2d
         ``(frames, joints, 2)`` float32, pixels; NaN where the person was not seen.
     confidence
@@ -123,8 +118,12 @@ class ExportData:
         Versions of the packages that produced the numbers.
     created_at
         When the predictions were made (UTC).
+    frame3d
+        The 3D poses' frame of reference, as the predictions file's ``units.frame3d`` words it
+        (:class:`~neuropose.schema.Frame3d`): the camera frame (MeTRAbs), or hip-centred with
+        the origin moving with the person (BlazePose). Every format's header records it.
     camera_matrix
-        ``(3, 3)`` intrinsic matrix in pixels of the camera the 3D poses are expressed in.
+        ``(3, 3)`` intrinsic matrix in pixels of the video's camera.
     distortion
         Five OpenCV distortion coefficients (k1, k2, p1, p2, k3).
     resampled_hz
@@ -146,6 +145,7 @@ class ExportData:
     model_sha256: str
     package_versions: dict[str, str] = field(default_factory=dict[str, str])
     created_at: datetime | None = None
+    frame3d: str = _CAMERA_FRAME
     camera_matrix: npt.NDArray[np.float64] = field(default_factory=lambda: np.eye(3))
     distortion: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0)
     resampled_hz: float | None = None
@@ -246,6 +246,7 @@ def export_data(
         model_sha256=provenance.model_sha256,
         package_versions=dict(provenance.package_versions),
         created_at=provenance.created_at,
+        frame3d=predictions.units.frame3d.value,
         camera_matrix=_frozen(np.asarray(camera.as_matrix(), np.float64)),
         distortion=tuple(float(c) for c in camera.distortion),
     )

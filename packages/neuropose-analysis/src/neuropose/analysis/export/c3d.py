@@ -1,6 +1,7 @@
 """C3D, the biomechanics interchange file, written with ezc3d (``neuropose-analysis[c3d]``).
 
-Points are the 3D joints in millimetres, in our camera frame (x right, y down, z forward),
+Points are the 3D joints in millimetres, in the file's 3D frame (x right, y down, z forward;
+``NEUROPOSE:FRAME`` says whether it is the camera frame or hip-centred),
 stored as floats; ``POINT:X_SCREEN = +X`` and ``POINT:Y_SCREEN = -Y`` tell viewers that up on
 screen is -y, so the subject stands upright. A missing sample has residual -1 (C3D's "invalid
 point"); present samples have residual 0. Confidence and quality flags travel as analog
@@ -178,7 +179,7 @@ def _provenance(c3d: Any, data: ExportData) -> None:
         "MODEL_NAME": data.model_name,
         "MODEL_SHA256": data.model_sha256,
         "SKELETON": data.skeleton_name,
-        "FRAME": "camera: x right, y down, z forward",
+        "FRAME": data.frame3d,
         "IDENTITIES_FROM": data.identities_from,
         "FLAG_BITS": ", ".join(f"{name}={value}" for name, value in FLAG_BITS),
     }

@@ -30,13 +30,21 @@ import numpy as np
 from neuropose.analysis.export._data import FLAG_BITS, ExportData, PersonSeries, software_versions
 from neuropose.analysis.export._errors import ExportValueError
 from neuropose.analysis.export._files import check_target, replace_from_temporary, require
+from neuropose.schema import Frame3d
 
 __all__ = ["write_nwb"]
 
-_REFERENCE_3D = (
-    "camera frame of the source video: origin at the camera's optical centre, x to the "
-    "image right, y to the image bottom, z along the viewing direction"
-)
+_REFERENCE_3D = {
+    Frame3d.CAMERA.value: (
+        "camera frame of the source video: origin at the camera's optical centre, x to the "
+        "image right, y to the image bottom, z along the viewing direction"
+    ),
+    Frame3d.HIP_CENTRED.value: (
+        "hip-centred: origin at the person's hip midpoint, moving with the person; axes "
+        "roughly the camera's (x to the image right, y to the image bottom, z away from the "
+        "camera)"
+    ),
+}
 _REFERENCE_2D = "image pixels: origin at the top-left corner, x to the right, y down"
 _MAX_EDGE_INDEX = 255
 
@@ -158,7 +166,9 @@ def _pose_estimation(
             "name": name,
             "description": f"{name} of track {person.track_id}",
             "data": np.ascontiguousarray(values[:, joint, :]),
-            "reference_frame": _REFERENCE_3D if dimensions == 3 else _REFERENCE_2D,
+            "reference_frame": _REFERENCE_3D.get(data.frame3d, data.frame3d)
+            if dimensions == 3
+            else _REFERENCE_2D,
             # The first series stores the timestamps; the others link to them.
             "timestamps": data.times_s if first is None else first,
         }

@@ -297,7 +297,7 @@ def header(data: ExportData) -> dict[str, Any]:
             "v_px": "px",
             "confidence": "0..1",
         },
-        "frame3d": "camera: x right, y down, z forward",
+        "frame3d": data.frame3d,
         "flag_bits": dict(FLAG_BITS),
         "identities_from": data.identities_from,
         "track_ids": list(data.track_ids),
