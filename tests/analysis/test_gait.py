@@ -14,7 +14,7 @@ from neuropose.analysis import (
     gait_events,
 )
 from neuropose.schema import GaitResult, Skeleton, io
-from support.bodies import SKELETONS, predictions_from_poses
+from support.bodies import SKELETONS, hip_centred, predictions_from_poses
 from support.walking import STANCE, Walk, camera_rotation, vfr_times, walking_poses
 
 SKELETON_NAMES = ("berkeley_mhad_43", "smpl_24", "blazepose_33")
@@ -179,3 +179,20 @@ def test_a_pelvis_that_does_not_travel_is_flagged():
     result = analyze_gait(poses, times, SKELETONS["smpl_24"].skeleton)
     assert result.cycles
     assert any("does not look like overground walking" in note for note in result.notes)
+
+
+def test_a_hip_centred_file_is_measured_in_the_camera_frame():
+    # BlazePose writes hip-centred poses plus the (estimated) camera-frame position of their
+    # origin; gait must add it back, or the pelvis never travels and speed reads zero.
+    from neuropose.analysis import NoCameraFrameError
+
+    walk = Walk()
+    times = np.arange(0, 12, 1 / 30)
+    poses = walking_poses("blazepose_33", walk, times, camera=camera_rotation(5))
+    camera_frame = predictions_from_poses(poses, times, "blazepose_33")
+    expected, found = _stats(gait_analysis(camera_frame)), gait_analysis(hip_centred(camera_frame))
+    assert _stats(found) == pytest.approx(expected, rel=1e-4)
+    assert _stats(found)[("gait_speed", "both")] == pytest.approx(walk.speed_mm_s / 1000, rel=0.02)
+    assert any("hip-centred" in note for note in found.notes)
+    with pytest.raises(NoCameraFrameError, match="root_translation_mm"):
+        gait_analysis(hip_centred(camera_frame, with_root=False))

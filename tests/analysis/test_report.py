@@ -345,7 +345,7 @@ def test_every_plot_is_a_png_that_decodes(session, tmp_path):
 
 def test_the_gait_section_holds_what_neuropose_gait_measures(tmp_path):
     from neuropose.analysis import gait_analysis
-    from support.bodies import predictions_from_poses
+    from support.bodies import hip_centred, predictions_from_poses
     from support.walking import Walk, camera_rotation, walking_poses
 
     walk = Walk()
@@ -362,6 +362,11 @@ def test_the_gait_section_holds_what_neuropose_gait_measures(tmp_path):
     page = files.html.read_text()
     assert '<table id="gait-parameters"' in page
     assert "stride length (mm)" in page
+    # As BlazePose writes it (hip-centred): the same figures, from the estimated root translation.
+    centred = write_report(hip_centred(predictions), tmp_path / "centred.html", task="gait")
+    found = report_data(centred.html)["gait"]["parameters"]
+    for mine, theirs in zip(found, gait["parameters"], strict=True):
+        assert mine["mean"] == pytest.approx(theirs["mean"], rel=1e-4, nan_ok=True)
 
 
 def test_unknown_angle_names_are_refused(session, tmp_path):

@@ -209,3 +209,31 @@ def predictions_from_poses(poses: np.ndarray, times: np.ndarray, skeleton: str):
             "joint_confidence": None,
         }
     )
+
+
+def hip_centred(predictions, *, with_root: bool = True):
+    """The same single-person file as BlazePose writes it: poses relative to a moving origin.
+
+    The origin is the mean of the joints (any per-frame point would do: poses plus
+    ``root_translation_mm`` give back the camera-frame joints); ``with_root=False`` leaves the
+    root translation out, as no BlazePose file of this version does.
+    """
+    from neuropose.schema import Frame3d, RootTranslation
+
+    poses = np.asarray(predictions.poses3d, float)
+    root = np.nanmean(poses, axis=2)  # (frames, persons, 3)
+    units = predictions.units.model_copy(
+        update={
+            "frame3d": Frame3d.HIP_CENTRED,
+            "root_translation_mm": RootTranslation.ESTIMATED if with_root else None,
+        }
+    )
+    fields = {name: getattr(predictions, name) for name in type(predictions).model_fields}
+    return type(predictions)(
+        **{
+            **fields,
+            "units": units,
+            "poses3d": poses - root[:, :, None],
+            "root_translation_mm": root if with_root else None,
+        }
+    )

@@ -84,6 +84,7 @@ from neuropose.analysis._errors import (
     JointIndexError,
     MissingPersonError,
     MostlyMissingError,
+    NoCameraFrameError,
     NoTracksError,
     ShapeMismatchError,
     SkeletonSupportError,
@@ -180,6 +181,7 @@ from neuropose.analysis.tracking import (
 )
 from neuropose.analysis.trajectories import (
     PersonBy,
+    camera_frame_trajectory,
     joint_indices,
     person_label,
     person_trajectory,
@@ -208,6 +210,7 @@ __all__ = [
     "MeasuredSeries",
     "MissingPersonError",
     "MostlyMissingError",
+    "NoCameraFrameError",
     "NoTracksError",
     "PersonBy",
     "ProcrustesResult",
@@ -228,6 +231,7 @@ __all__ = [
     "angle_summary",
     "angles",
     "body_scale",
+    "camera_frame_trajectory",
     "check_observed",
     "check_times",
     "choose_subject",

@@ -9,6 +9,7 @@ __all__ = [
     "DTWInputError",
     "JointIndexError",
     "MissingPersonError",
+    "NoCameraFrameError",
     "ShapeMismatchError",
     "SkeletonSupportError",
     "TimestampError",
@@ -61,6 +62,10 @@ class SkeletonSupportError(AnalysisError):
 
 # Tracking, subject choice and cleaning (neuropose.analysis.tracking, .subject, .cleaning).
 __all__ += ["CutoffTooHighError", "DuplicateTrackError", "MostlyMissingError", "NoTracksError"]
+
+
+class NoCameraFrameError(AnalysisError):
+    """Raised when a measure needs camera-frame positions that a hip-centred file cannot give."""
 
 
 class DuplicateTrackError(AnalysisError, ValueError):

@@ -528,15 +528,24 @@ def gait_analysis(
     source
         The predictions file, recorded by name.
 
+    Notes
+    -----
+    Gait is measured in the camera frame (:func:`~neuropose.analysis.camera_frame_trajectory`):
+    a hip-centred (BlazePose) file's joints are placed there with its estimated
+    ``root_translation_mm``, and the result says so in its notes.
+
     Raises
     ------
     SkeletonSupportError, MissingPersonError, TimestampError
         As :func:`analyze_gait`.
+    NoCameraFrameError
+        If the file is hip-centred and has no ``root_translation_mm``.
     """
-    from neuropose.analysis.trajectories import person_label, person_trajectory
+    from neuropose.analysis.trajectories import camera_frame_trajectory, person_label
+    from neuropose.schema import Frame3d
 
-    poses = person_trajectory(predictions, person)
-    return analyze_gait(
+    poses = camera_frame_trajectory(predictions, person)
+    result = analyze_gait(
         poses,
         predictions.times_s,
         predictions.skeleton,
@@ -547,3 +556,11 @@ def gait_analysis(
         source_video_sha256=predictions.metadata.sha256,
         person=person_label(predictions, person),
     )
+    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
+        note = (
+            "the file's poses are hip-centred (BlazePose): positions, so step and stride "
+            "length and gait speed, use its root translation, estimated from the 2D and 3D "
+            "joints through the camera, not measured"
+        )
+        result = result.model_copy(update={"notes": (*result.notes, note)})
+    return result

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from neuropose.analysis._errors import (
     AmbiguousPersonError,
     MissingPersonError,
+    NoCameraFrameError,
     UnknownJointError,
 )
 from neuropose.analysis._poses import FloatArray
@@ -21,7 +23,14 @@ from neuropose.analysis._poses import FloatArray
 if TYPE_CHECKING:
     from neuropose.schema import Skeleton, VideoPredictions
 
-__all__ = ["PersonBy", "joint_indices", "person_label", "person_trajectory", "resolve_person"]
+__all__ = [
+    "PersonBy",
+    "camera_frame_trajectory",
+    "joint_indices",
+    "person_label",
+    "person_trajectory",
+    "resolve_person",
+]
 
 
 PersonBy = Literal["auto", "track", "slot"]
@@ -136,15 +145,7 @@ def person_trajectory(
         If ``person`` is ``None`` and the file holds several people.
     """
     chosen, read = resolve_person(predictions, person, by=by)
-    source = np.asarray(getattr(predictions, kind), dtype=np.float64)
-    frames, joints = predictions.frame_count, predictions.skeleton.joint_count
-    result = np.full((frames, joints, source.shape[-1]), np.nan)
-    if read == "slot":
-        if 0 <= chosen < predictions.max_people:
-            result = source[:, chosen].copy()
-    else:
-        rows, slots = np.nonzero(predictions.track_ids == chosen)
-        result[rows] = source[rows, slots]
+    result = _gather(predictions, getattr(predictions, kind), chosen, read)
     if np.all(np.isnan(result)):
         seen = "slots 0.." + str(predictions.max_people - 1) if read == "slot" else "its track ids"
         msg = (
@@ -153,6 +154,55 @@ def person_trajectory(
         )
         raise MissingPersonError(msg)
     return result
+
+
+def _gather(
+    predictions: VideoPredictions, array: npt.ArrayLike, chosen: int, read: Literal["track", "slot"]
+) -> FloatArray:
+    """One person's rows of a ``(frames, persons, ...)`` array, NaN where they are absent."""
+    source = np.asarray(array, dtype=np.float64)
+    result = np.full((source.shape[0], *source.shape[2:]), np.nan)
+    if read == "slot":
+        if 0 <= chosen < source.shape[1]:
+            result = source[:, chosen].copy()
+    else:
+        rows, slots = np.nonzero(predictions.track_ids == chosen)
+        result[rows] = source[rows, slots]
+    return result
+
+
+def camera_frame_trajectory(
+    predictions: VideoPredictions, person: int | None = None, *, by: PersonBy = "auto"
+) -> FloatArray:
+    """Return one person's joints in the camera frame, ``(frames, joints, 3)`` millimetres.
+
+    MeTRAbs files are in the camera frame already (this is :func:`person_trajectory`).
+    BlazePose files are hip-centred (``units.frame3d``): their origin moves with the person,
+    so the pelvis never travels; adding the file's ``root_translation_mm`` (estimated from
+    the 2D and 3D joints through the camera, not measured) places the joints in the camera
+    frame, which distances travelled (step length, gait speed) need.
+
+    Raises
+    ------
+    NoCameraFrameError
+        If the file is hip-centred and has no ``root_translation_mm``.
+    MissingPersonError, AmbiguousPersonError
+        As :func:`person_trajectory`.
+    """
+    from neuropose.schema import Frame3d
+
+    poses = person_trajectory(predictions, person, by=by)
+    if predictions.units.frame3d != Frame3d.HIP_CENTRED:
+        return poses
+    if predictions.root_translation_mm is None:
+        raise NoCameraFrameError(
+            f"{predictions.metadata.file_name} holds hip-centred poses without "
+            "root_translation_mm, so where the person is (and how far they travel) is unknown; "
+            "re-run inference with this version of neuropose, which records it"
+        )
+    chosen, read = resolve_person(predictions, person, by=by)
+    root = _gather(predictions, predictions.root_translation_mm, chosen, read)
+    return poses + root[:, None, :]
 
 
 def joint_indices(skeleton: Skeleton, names: Sequence[str]) -> list[int]:

@@ -38,7 +38,13 @@ from neuropose.analysis.reports import angle_summary
 from neuropose.analysis.trajectories import joint_indices
 
 if TYPE_CHECKING:
-    from neuropose.schema import Recipe, Repetition, SegmentationConfig, VideoPredictions
+    from neuropose.schema import (
+        GaitResult,
+        Recipe,
+        Repetition,
+        SegmentationConfig,
+        VideoPredictions,
+    )
 
 __all__ = ["REPORT_FORMAT", "MeasuredAngle", "ReportContent", "build_report", "json_ready"]
 
@@ -237,11 +243,30 @@ def _segmentation(
 
 
 def _gait(
-    predictions: VideoPredictions, poses: FloatArray, times: FloatArray, codes: QualityCodes
+    predictions: VideoPredictions,
+    subject: Subject,
+    poses: FloatArray,
+    times: FloatArray,
+    codes: QualityCodes,
 ) -> dict[str, Any]:
-    """Measure gait as ``neuropose gait`` does, on the analysed (possibly cleaned) trajectory."""
-    from neuropose.analysis.gait import analyze_gait
+    """Measure gait as ``neuropose gait`` does, on the analysed (possibly cleaned) trajectory.
 
+    A hip-centred (BlazePose) file is measured as ``neuropose gait`` measures it: on the raw
+    trajectory placed in the camera frame by its estimated root translation.
+    """
+    from neuropose.analysis.gait import analyze_gait, gait_analysis
+    from neuropose.schema import Frame3d, QualityFlag
+
+    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
+        try:
+            result = gait_analysis(
+                predictions,
+                person=subject.person,
+                observed=(subject.quality_flags(predictions) & QualityFlag.OBSERVED) != 0,
+            )
+        except AnalysisError as error:
+            return {"available": False, "note": str(error)}
+        return _gait_section(result)
     try:
         result = analyze_gait(
             poses,
@@ -254,6 +279,10 @@ def _gait(
         )
     except AnalysisError as error:
         return {"available": False, "note": str(error)}
+    return _gait_section(result)
+
+
+def _gait_section(result: GaitResult) -> dict[str, Any]:
     return {
         "available": bool(result.cycles),
         "method": result.method,
@@ -416,7 +445,7 @@ def build_report(
     )
     gait = None
     if recipe.measures_gait():
-        gait = _gait(predictions, poses, times, codes)
+        gait = _gait(predictions, subject, poses, times, codes)
 
     comparison = None
     if recipe.comparison is not None:
