@@ -39,7 +39,14 @@ from neuropose.cli._errors import (
     WorkerLostError,
 )
 from neuropose.cli._manifest import BatchItem, collect_items
-from neuropose.schema import VIDEO_EXTENSIONS, InferenceOptions, VideoPredictions, io
+from neuropose.schema import (
+    VIDEO_EXTENSIONS,
+    BatchSummary,
+    CorruptFileError,
+    InferenceOptions,
+    VideoPredictions,
+    io,
+)
 from support.models import pack
 from support.predictions import make_predictions
 from support.videos import write_video
@@ -290,7 +297,7 @@ def test_a_lost_worker_costs_one_retry_on_another_worker(tmp_path):
     jobs = _jobs(tmp_path, 4)
     ledger = BatchLedger(tmp_path, jobs, engine="test", workers=2)
     run_jobs(jobs, backend, 2, ledger, poll_s=0)
-    videos = ledger.document()["videos"]
+    videos = ledger.summary().model_dump(mode="json")["videos"]
     assert [v["status"] for v in videos] == ["done"] * 4
     assert videos[1]["attempts"] == 2
     assert videos[1]["worker"] != f"host/{killed[0]}"
@@ -313,7 +320,7 @@ def test_a_video_that_kills_every_worker_fails_alone(tmp_path):
     jobs = _jobs(tmp_path, 3)
     ledger = BatchLedger(tmp_path, jobs, engine="test", workers=2)
     run_jobs(jobs, ScriptedBackend(script), 2, ledger, poll_s=0)
-    first, *others = ledger.document()["videos"]
+    first, *others = ledger.summary().model_dump(mode="json")["videos"]
     assert first["status"] == "failed"
     assert first["attempts"] == MAX_ATTEMPTS
     assert len(first["retries"]) == MAX_ATTEMPTS
@@ -402,7 +409,8 @@ def _batch(archive: Path, inputs: list[Path], out: Path, *extra: str) -> int:
 
 
 def _summary(out: Path) -> dict[str, Any]:
-    return json.loads((out / SUMMARY_FILE).read_text())
+    """The run's summary file, validated by its schema model."""
+    return io.load(out / SUMMARY_FILE, BatchSummary).model_dump(mode="json")
 
 
 def _by_stem(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -460,7 +468,7 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.05)
             try:
                 entry = _by_stem(_summary(self.out)).get(self.stem)
-            except (FileNotFoundError, json.JSONDecodeError):
+            except CorruptFileError:  # not written yet
                 continue
             if entry is None or entry["status"] != "running":
                 continue
@@ -619,7 +627,7 @@ def test_a_run_killed_outright_resumes_without_redoing_anything(
             time.sleep(0.1)
             try:
                 videos = _by_stem(_summary(out))
-            except (FileNotFoundError, json.JSONDecodeError):
+            except CorruptFileError:  # not written yet
                 continue
             if videos["slow"]["status"] == "running":
                 workers.add(int(videos["slow"]["worker"].rsplit("/", 1)[1]))

@@ -26,3 +26,26 @@ def test_docs_build_strict(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert (tmp_path / "site" / "api" / "analysis" / "index.html").exists()
+
+
+def test_the_formats_page_lists_every_kind_at_its_current_version():
+    import importlib
+    import re
+
+    from neuropose.schema._base import PersistedModel
+
+    schema = importlib.import_module("neuropose.schema")
+
+    text = (ROOT / "docs" / "formats.md").read_text()
+    listed = {
+        kind: int(version)
+        for kind, version in re.findall(r"^\| `(\w+)` \|.*\| (\d+) \|$", text, re.M)
+    }
+    models = {
+        model.KIND: model.CURRENT_VERSION
+        for name in schema.__all__
+        if isinstance(model := getattr(schema, name), type)
+        and issubclass(model, PersistedModel)
+        and model is not PersistedModel
+    }
+    assert listed == models

@@ -21,7 +21,7 @@ from neuropose.cli._manifest import OUTPUT_SUFFIXES, BatchItem
 from neuropose.cli._progress import ProgressBar
 
 if TYPE_CHECKING:
-    from neuropose.schema import InferenceOptions, Settings
+    from neuropose.schema import BatchSummary, InferenceOptions, Settings
 
 __all__ = ["ENGINES", "batch", "default_workers", "plan_jobs", "register"]
 
@@ -234,21 +234,21 @@ def batch(
             run_jobs(jobs, backend, count, ledger)
         finally:
             ledger.save(finished=ledger.settled == ledger.total, force=True)
-    _report(context, ledger.document(), as_json)
+    _report(context, ledger.summary(), as_json)
 
 
-def _report(context: Context, summary: dict[str, Any], as_json: bool) -> None:
-    counts = summary["counts"]
-    for video in summary["videos"]:
-        if video["status"] == "failed":
-            typer.echo(f"error: {video['video']}: {video['error']}", err=True)
-        elif video["retries"]:
-            context.say(f"{video['video']}: retried after {'; '.join(video['retries'])}")
+def _report(context: Context, summary: BatchSummary, as_json: bool) -> None:
+    counts = summary.counts
+    for video in summary.videos:
+        if video.status == "failed":
+            typer.echo(f"error: {video.video}: {video.error}", err=True)
+        elif video.retries:
+            context.say(f"{video.video}: retried after {'; '.join(video.retries)}")
     context.say(
         f"{counts['done']} done, {counts['skipped']} already up to date, {counts['failed']} failed"
     )
     if as_json:
-        emit_json(summary)
+        emit_json(summary.model_dump(mode="json"))
     if counts["failed"]:
         raise typer.Exit(EXIT["failure"])
 

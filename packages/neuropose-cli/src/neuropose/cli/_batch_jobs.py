@@ -10,6 +10,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from neuropose.schema import BatchVideoStatus
+
 __all__ = [
     "VideoJob",
     "VideoRecord",
@@ -19,7 +21,7 @@ __all__ = [
     "WorkerSetup",
 ]
 
-VideoStatus = Literal["pending", "running", "done", "skipped", "failed"]
+VideoStatus = BatchVideoStatus
 """State of one video in a batch: waiting, on a worker, written, already up to date, failed."""
 
 

@@ -12,29 +12,22 @@ which the next run writes again.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import get_args
 
 from neuropose.cli._batch_jobs import VideoJob, VideoRecord, VideoStatus
+from neuropose.schema import BatchModel, BatchSummary, BatchVideo, BatchVideoStatus
 
-__all__ = ["SUMMARY_FILE", "SUMMARY_VERSION", "BatchLedger"]
+__all__ = ["SUMMARY_FILE", "BatchLedger"]
 
-SUMMARY_FILE = "batch-summary.json"
+SUMMARY_FILE = BatchSummary.FILE_NAME
 """Name of the summary file, in the output folder."""
 
-SUMMARY_VERSION = 1
-"""``schema_version`` of the summary file."""
-
-_STATUSES: tuple[VideoStatus, ...] = ("pending", "running", "done", "skipped", "failed")
-
-
-def _iso(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, UTC).isoformat()
+_STATUSES: tuple[VideoStatus, ...] = get_args(BatchVideoStatus)
 
 
 @dataclass
@@ -47,24 +40,24 @@ class _Entry:
     retries: list[str] = field(default_factory=list)
     error: str | None = None
 
-    def document(self) -> dict[str, Any]:
+    def summary(self) -> BatchVideo:
         record = self.record
-        return {
-            "video": self.job.video,
-            "output": self.job.output,
-            "subject": self.job.subject,
-            "status": self.status,
-            "error": self.error,
-            "frames": record.frames if record else None,
-            "fps": record.fps if record else None,
-            "worker": self.worker,
-            "started_at": _iso(record.started_at) if record else None,
-            "seconds": record.seconds if record else None,
-            "cpu_seconds": record.cpu_seconds if record else None,
-            "attempts": self.attempts,
-            "retries": list(self.retries),
-            "note": record.note if record else None,
-        }
+        return BatchVideo(
+            video=self.job.video,
+            output=self.job.output,
+            subject=self.job.subject,
+            status=self.status,
+            error=self.error,
+            frames=record.frames if record else None,
+            fps=record.fps if record else None,
+            worker=self.worker,
+            started_at=datetime.fromtimestamp(record.started_at, UTC) if record else None,
+            seconds=record.seconds if record else None,
+            cpu_seconds=record.cpu_seconds if record else None,
+            attempts=self.attempts,
+            retries=tuple(self.retries),
+            note=record.note if record else None,
+        )
 
 
 class BatchLedger:
@@ -97,7 +90,7 @@ class BatchLedger:
         self.path = output_dir / SUMMARY_FILE
         self.engine = engine
         self.workers = workers
-        self.model: dict[str, str] | None = None
+        self.model: BatchModel | None = None
         self._entries = {job.index: _Entry(job) for job in jobs}
         self._on_change = on_change
         self._interval_s = interval_s
@@ -110,7 +103,7 @@ class BatchLedger:
     def set_model(self, name: str, sha256: str) -> None:
         """Record the model the workers loaded."""
         if self.model is None:
-            self.model = {"name": name, "sha256": sha256}
+            self.model = BatchModel(name=name, sha256=sha256)
             self._dirty = True
 
     def running(self, job: VideoJob, worker: str) -> None:
@@ -144,9 +137,9 @@ class BatchLedger:
         self._changed(finished=True)
 
     # --------------------------------------------------------------------------- reading
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[VideoStatus, int]:
         """Return the number of videos in each state."""
-        tally: dict[str, int] = dict.fromkeys(_STATUSES, 0)
+        tally: dict[VideoStatus, int] = dict.fromkeys(_STATUSES, 0)
         for entry in self._entries.values():
             tally[entry.status] += 1
         return tally
@@ -174,20 +167,19 @@ class BatchLedger:
             if entry.status == "failed"
         ]
 
-    def document(self) -> dict[str, Any]:
-        """Return the summary as JSON-ready data (see docs/cli.md)."""
+    def summary(self) -> BatchSummary:
+        """Return the summary (:class:`~neuropose.schema.BatchSummary`, see docs/cli.md)."""
         entries = [self._entries[index] for index in sorted(self._entries)]
-        return {
-            "schema_version": SUMMARY_VERSION,
-            "engine": self.engine,
-            "workers": self.workers,
-            "model": self.model,
-            "started_at": self._started_at.isoformat(),
-            "updated_at": datetime.now(UTC).isoformat(),
-            "finished": self._finished,
-            "counts": self.counts(),
-            "videos": [entry.document() for entry in entries],
-        }
+        return BatchSummary(
+            engine=self.engine,
+            workers=self.workers,
+            model=self.model,
+            started_at=self._started_at,
+            updated_at=datetime.now(UTC),
+            finished=self._finished,
+            counts=self.counts(),
+            videos=tuple(entry.summary() for entry in entries),
+        )
 
     # --------------------------------------------------------------------------- writing
     def save(self, *, finished: bool = False, force: bool = False) -> None:
@@ -200,8 +192,7 @@ class BatchLedger:
             not self._dirty or now - self._written_at < self._interval_s
         ):
             return
-        text = json.dumps(self.document(), indent=2) + "\n"
-        io.atomic_write(self.path, text.encode("utf-8"))
+        io.save(self.summary(), self.path)
         self._dirty, self._written_at = False, now
 
     def _changed(self, *, finished: bool) -> None:

@@ -11,6 +11,10 @@ from neuropose.schema._analysis import JointAngleSummary as JointAngleSummary
 from neuropose.schema._arrays import PREDICTION_ARRAYS as PREDICTION_ARRAYS
 from neuropose.schema._arrays import ArraySpec as ArraySpec
 from neuropose.schema._arrays import array_spec as array_spec
+from neuropose.schema._batch import BatchModel as BatchModel
+from neuropose.schema._batch import BatchSummary as BatchSummary
+from neuropose.schema._batch import BatchVideo as BatchVideo
+from neuropose.schema._batch import BatchVideoStatus as BatchVideoStatus
 from neuropose.schema._errors import ConfigError as ConfigError
 from neuropose.schema._errors import CorruptFileError as CorruptFileError
 from neuropose.schema._errors import NeuroPoseError as NeuroPoseError
