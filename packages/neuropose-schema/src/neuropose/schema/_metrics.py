@@ -34,7 +34,8 @@ class PerformanceMetrics(ValueModel):
         Highest resident memory of the process during the run, in MiB.
     model_load_time_s
         Seconds this video paid for loading the model: the load time for the run that loaded
-        it, ``0.0`` when the model was already loaded (reused). ``None`` only where it is not
+        it (the model runtime's import included, when that load was the process's first),
+        ``0.0`` when the model was already loaded (reused). ``None`` only where it is not
         known: files written before 0.2, whose later runs recorded ``None`` for a reuse.
     device
         TensorFlow device actually used (``"/CPU:0"``, ``"/GPU:0"``).
