@@ -32,7 +32,9 @@ shift
 tools=(pytest pytest-timeout hypothesis)
 case "$package" in
     schema) wheels=(schema) ;;
-    analysis | estimator) wheels=(schema "$package") ;;
+    # tests/analysis checks DTW against dtaidistance and writes its test videos with OpenCV.
+    analysis) wheels=(schema analysis) tools+=(dtaidistance opencv-python-headless) ;;
+    estimator) wheels=(schema estimator) ;;
     # tests/daemon/test_attack.py watches the daemon's child processes with psutil.
     daemon) wheels=(schema daemon) tools+=(psutil) ;;
     # The CLI's extras name the other distributions: build them so the extras resolve to them.
