@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -179,39 +176,3 @@ def test_page_links_reports_escaped(base_url):
     assert "overlay.mp4<" not in page  # only HTML outputs are linked
     code, _, body = _get(f"{base_url}/files/%3Cscript%3Ex%3C%2Fscript%3E/v.mp4.report.html")
     assert (code, body) == (200, b"<h1>report</h1>")
-
-
-# ------------------------------------------------------------------------------ CLI
-@pytest.mark.slow
-def test_watch_writes_a_report_beside_the_results(tmp_path):
-    from neuropose.estimator.standin import build_standin_model
-    from support.videos import write_video
-
-    data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "NEUROPOSE_DATA_DIR": str(data),
-        "NEUROPOSE_MODEL_DIR": str(tmp_path / "models"),
-        "NEUROPOSE_MODEL": str(build_standin_model(tmp_path / "standin")),
-        "NEUROPOSE_SKELETON": "smpl_24",
-        "NEUROPOSE_NUM_AUG": "1",
-        "NEUROPOSE_SETTLE_TIME_S": "0",
-    }
-    job = DataDirectory(data).job_inbox("walk")
-    job.mkdir(parents=True)
-    write_video(job / "trial.mp4", 12)
-    watch = subprocess.run(
-        [sys.executable, "-m", "neuropose.cli", "watch", "--once"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert watch.returncode == 0, watch.stderr
-    layout = DataDirectory(data)
-    report = layout.job_output("walk") / "trial.mp4.report.html"
-    assert report.is_file(), watch.stderr
-    entry = io.load_status(layout.status_path).jobs["walk"]
-    assert entry.hook_error is None
-    assert layout.relative(report) in entry.outputs

@@ -79,6 +79,17 @@ def test_wheels_depend_on_no_first_party_package_but_the_schema(wheels):
 
 
 @pytest.mark.slow
+def test_the_cli_extras_bring_what_its_commands_need(wheels):
+    # `neuropose report`, `export --format nwb|c3d|parquet` and the daemon's report hook are CLI
+    # commands: `pip install "neuropose-cli[all]"` (the README's lab install) must bring the
+    # analysis extras they import, not only the bare analysis package.
+    lines = _requires(wheels["neuropose-cli"])["neuropose-analysis"].splitlines()
+    for extra in ("analysis", "all"):
+        (line,) = [entry for entry in lines if f"extra == '{extra}'" in entry]
+        assert line.startswith("neuropose-analysis[all]"), line
+
+
+@pytest.mark.slow
 def test_only_the_estimator_wheel_requires_tensorflow_or_opencv(wheels):
     heavy = {"tensorflow", "tensorflow-metal", "tensorflow-hub", "opencv-python-headless"}
     for name, wheel in wheels.items():
