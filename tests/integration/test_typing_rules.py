@@ -59,9 +59,13 @@ def _python_files() -> list[Path]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.split()
-    return [ROOT / name for name in listed if name.endswith((".py", ".pyi"))]
+        check=False,
+    )
+    if listed.returncode == 0:
+        names = [ROOT / name for name in listed.stdout.split()]
+    else:  # not a git checkout (an exported tree): every file below the checked folders
+        names = [path for folder in CHECKED for path in (ROOT / folder).rglob("*")]
+    return [path for path in names if path.suffix in (".py", ".pyi") and path.is_file()]
 
 
 def _pyright_settings() -> dict[str, Any]:
