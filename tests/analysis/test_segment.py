@@ -405,3 +405,24 @@ def test_observed_fraction_counts_missing_samples():
     (quantity,) = measures.quantities
     assert quantity.observed_fraction == pytest.approx(0.7)
     assert quantity.range_of_motion == pytest.approx(np.sin(0.9) - np.sin(0.0))
+
+
+def test_position_signals_of_a_hip_centred_file_are_taken_in_the_camera_frame():
+    # Standing up and sitting down moves the whole body: relative to the hips nothing moves,
+    # so a BlazePose (hip-centred) file must be segmented on camera-frame positions.
+    from support.bodies import hip_centred
+
+    _, signal, _ = _movement([2.0, 2.5, 2.2], 30.0, 0.5, 1)
+    base = make_predictions(len(signal), 1, 43)
+    poses = np.repeat(np.array(base.poses3d[:1]), len(signal), axis=0)  # one still body
+    poses[..., 1] += signal[:, None, None]  # every joint rises and falls together
+    fields = {name: getattr(base, name) for name in type(base).model_fields}
+    camera_frame = VideoPredictions(**{**fields, "poses3d": poses})
+    config = SegmentationConfig(extractor="joint_axis", joints=("lhipb",), axis="y")
+    expected = segment_repetitions(camera_frame, config).repetitions
+    assert len(expected) == 3
+    assert segment_repetitions(hip_centred(camera_frame), config).repetitions == expected
+    speed = config.model_copy(update={"extractor": "joint_speed", "axis": None})
+    assert segment_repetitions(hip_centred(camera_frame), speed).repetitions == (
+        segment_repetitions(camera_frame, speed).repetitions
+    )

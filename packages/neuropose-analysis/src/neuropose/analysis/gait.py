@@ -91,6 +91,13 @@ _CONVENTIONS = (
     "body frames as ISB: X anterior, Y superior, Z right (pelvis frame from the hips)",
 )
 
+HIP_CENTRED_NOTE = (
+    "the file's poses are hip-centred (BlazePose): positions, so step and stride length and gait "
+    "speed, use its root translation, estimated from the 2D and 3D joints through the camera, not "
+    "measured"
+)
+"""The note a gait result of a hip-centred file carries."""
+
 
 @dataclass(frozen=True, slots=True)
 class GaitEvents:
@@ -557,10 +564,5 @@ def gait_analysis(
         person=person_label(predictions, person),
     )
     if predictions.units.frame3d == Frame3d.HIP_CENTRED:
-        note = (
-            "the file's poses are hip-centred (BlazePose): positions, so step and stride "
-            "length and gait speed, use its root translation, estimated from the 2D and 3D "
-            "joints through the camera, not measured"
-        )
-        result = result.model_copy(update={"notes": (*result.notes, note)})
+        result = result.model_copy(update={"notes": (*result.notes, HIP_CENTRED_NOTE)})
     return result

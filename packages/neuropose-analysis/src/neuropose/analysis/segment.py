@@ -29,12 +29,24 @@ from neuropose.analysis._poses import FloatArray
 from neuropose.analysis.angles import joint_angle
 from neuropose.analysis.kinematics import check_times, speed
 from neuropose.analysis.resample import interpolate_gaps
-from neuropose.analysis.trajectories import joint_indices, person_trajectory
+from neuropose.analysis.trajectories import (
+    camera_frame_trajectory,
+    joint_indices,
+    person_trajectory,
+)
 
 if TYPE_CHECKING:
-    from neuropose.schema import Repetition, Segmentation, SegmentationConfig, VideoPredictions
+    from neuropose.schema import (
+        Repetition,
+        Segmentation,
+        SegmentationConfig,
+        Skeleton,
+        VideoPredictions,
+    )
 
 __all__ = [
+    "POSITION_EXTRACTORS",
+    "SIGNAL_UNITS",
     "SignalSegmentation",
     "extract_signal",
     "find_repetitions",
@@ -43,15 +55,21 @@ __all__ = [
     "segment_signal",
     "smooth",
     "split_repetitions",
+    "trajectory_signal",
 ]
 
 _AXES = {"x": 0, "y": 1, "z": 2}
-_UNITS = {
+POSITION_EXTRACTORS = frozenset({"joint_axis", "joint_speed"})
+"""Extractors whose signal depends on where a joint is (not only on the body's shape): they are
+computed in the camera frame, so hip-centred (BlazePose) files give what MeTRAbs files give."""
+
+SIGNAL_UNITS = {
     "joint_axis": "mm",
     "joint_pair_distance": "mm",
     "joint_speed": "mm/s",
     "joint_angle": "deg",
 }
+"""Unit of each segmentation extractor's signal."""
 # The baseline is a slow curve: evaluating its median on a grid this many times finer than the
 # window and interpolating is indistinguishable from a median at every frame, and much cheaper.
 _BASELINE_GRID_PER_WINDOW = 20
@@ -78,18 +96,55 @@ def extract_signal(
     TimestampError
         ``joint_speed`` on timestamps that are broken or never advance.
     """
-    poses = person_trajectory(predictions, config.person)
-    joints = joint_indices(predictions.skeleton, config.joints)
+    if config.extractor in POSITION_EXTRACTORS:
+        poses = camera_frame_trajectory(predictions, config.person)
+    else:
+        poses = person_trajectory(predictions, config.person)
+    return trajectory_signal(poses, predictions.times_s, predictions.skeleton, config)
+
+
+def trajectory_signal(
+    poses: npt.ArrayLike, times_s: npt.ArrayLike, skeleton: Skeleton, config: SegmentationConfig
+) -> tuple[FloatArray, str]:
+    """Build the signal ``config`` describes from one person's ``(frames, joints, 3)`` poses (mm).
+
+    Parameters
+    ----------
+    poses
+        The person's joints; for ``joint_axis`` and ``joint_speed`` in the camera frame
+        (:func:`~neuropose.analysis.camera_frame_trajectory`), as :func:`extract_signal` gives
+        them, since those signals depend on where the joint is, not only on the body's shape.
+    times_s
+        One time per frame, seconds.
+    skeleton
+        The poses' skeleton (joints are found by name).
+    config
+        The signal's definition.
+
+    Returns
+    -------
+    signal, unit
+        One value per frame (NaN where the joints are missing) and its unit.
+
+    Raises
+    ------
+    UnknownJointError
+        A joint name is not in the skeleton.
+    TimestampError
+        ``joint_speed`` on timestamps that are broken or never advance.
+    """
+    array = np.asarray(poses, np.float64)
+    joints = joint_indices(skeleton, config.joints)
     if config.extractor == "joint_axis":
         assert config.axis is not None  # the config validates this
-        signal = poses[:, joints[0], _AXES[config.axis]]
+        signal = array[:, joints[0], _AXES[config.axis]]
     elif config.extractor == "joint_pair_distance":
-        signal = np.linalg.norm(poses[:, joints[0]] - poses[:, joints[1]], axis=-1)
+        signal = np.linalg.norm(array[:, joints[0]] - array[:, joints[1]], axis=-1)
     elif config.extractor == "joint_speed":
-        signal = speed(poses[:, joints[0]], predictions.times_s)
+        signal = speed(array[:, joints[0]], times_s)
     else:
-        signal = joint_angle(poses, *joints)
-    return np.asarray(signal, np.float64), _UNITS[config.extractor]
+        signal = joint_angle(array, *joints)
+    return np.asarray(signal, np.float64), SIGNAL_UNITS[config.extractor]
 
 
 def _window_bounds(

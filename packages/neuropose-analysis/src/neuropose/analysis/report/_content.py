@@ -30,7 +30,6 @@ from neuropose.analysis.report._quality import (
 )
 from neuropose.analysis.report._signals import (
     default_segmentation,
-    signal_from_poses,
     signal_label,
 )
 from neuropose.analysis.report._subject import Subject, resolve_subject
@@ -216,7 +215,7 @@ def _segmentation(
     predictions: VideoPredictions,
 ) -> tuple[SegmentationConfig | None, str, FloatArray | None, str, tuple[Repetition, ...], str]:
     """Find repetitions; returns config, its origin, signal, unit, repetitions and a note."""
-    from neuropose.analysis.segment import segment_signal
+    from neuropose.analysis.segment import segment_signal, trajectory_signal
 
     if not recipe.segmentation.enabled:
         return None, "off", None, "", (), "segmentation is off in the recipe"
@@ -233,7 +232,10 @@ def _segmentation(
             "one from; give [segmentation.signal] in a recipe"
         )
         return None, origin, None, "", (), note
-    signal, unit = signal_from_poses(poses, times, predictions.skeleton, config)
+    try:
+        signal, unit = trajectory_signal(poses, times, predictions.skeleton, config)
+    except AnalysisError as error:
+        return config, origin, None, "", (), f"no repetition signal: {error}"
     try:
         repetitions = segment_signal(signal, times, config)
     except AnalysisError as error:
@@ -243,30 +245,16 @@ def _segmentation(
 
 
 def _gait(
-    predictions: VideoPredictions,
-    subject: Subject,
-    poses: FloatArray,
-    times: FloatArray,
-    codes: QualityCodes,
+    predictions: VideoPredictions, poses: FloatArray, times: FloatArray, codes: QualityCodes
 ) -> dict[str, Any]:
     """Measure gait as ``neuropose gait`` does, on the analysed (possibly cleaned) trajectory.
 
-    A hip-centred (BlazePose) file is measured as ``neuropose gait`` measures it: on the raw
-    trajectory placed in the camera frame by its estimated root translation.
+    The trajectory is in the camera frame (a hip-centred file's joints placed there by its
+    estimated root translation), as ``neuropose gait`` measures it.
     """
-    from neuropose.analysis.gait import analyze_gait, gait_analysis
-    from neuropose.schema import Frame3d, QualityFlag
+    from neuropose.analysis.gait import HIP_CENTRED_NOTE, analyze_gait
+    from neuropose.schema import Frame3d
 
-    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
-        try:
-            result = gait_analysis(
-                predictions,
-                person=subject.person,
-                observed=(subject.quality_flags(predictions) & QualityFlag.OBSERVED) != 0,
-            )
-        except AnalysisError as error:
-            return {"available": False, "note": str(error)}
-        return _gait_section(result)
     try:
         result = analyze_gait(
             poses,
@@ -279,6 +267,8 @@ def _gait(
         )
     except AnalysisError as error:
         return {"available": False, "note": str(error)}
+    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
+        result = result.model_copy(update={"notes": (*result.notes, HIP_CENTRED_NOTE)})
     return _gait_section(result)
 
 
@@ -411,7 +401,7 @@ def build_report(
     recipe = effective_recipe(recipe, person=person, task=task, compare=compare_label)
     names = predictions.skeleton.joint_names
     subject = resolve_subject(predictions, recipe.subject.person, recipe.subject.rule)
-    poses = subject.trajectory(predictions)
+    poses = subject.positions(predictions)
     times = np.asarray(predictions.times_s, np.float64)
     gaps, codes = quality_from_flags(subject.quality_flags(predictions), times, names)
     file_source = "raw" if predictions.provenance.cleaning is None else "cleaned_file"
@@ -445,7 +435,7 @@ def build_report(
     )
     gait = None
     if recipe.measures_gait():
-        gait = _gait(predictions, subject, poses, times, codes)
+        gait = _gait(predictions, poses, times, codes)
 
     comparison = None
     if recipe.comparison is not None:

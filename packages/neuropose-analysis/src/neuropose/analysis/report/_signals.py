@@ -1,9 +1,8 @@
-"""The 1-D signal a report segments into repetitions, and each task's usual choice of it.
+"""Each task's usual segmentation signal for a report, and how the report names a signal.
 
-:func:`neuropose.analysis.segment.extract_signal` builds the signal from a predictions file
-by person slot; a report follows a track and may work on a cleaned trajectory on its own time
-grid, so :func:`signal_from_poses` builds the same four signals from a ``(frames, joints, 3)``
-array. Peaks are then found by :func:`neuropose.analysis.segment.segment_signal`, unchanged.
+The signal itself is built by :func:`neuropose.analysis.segment.trajectory_signal` (what
+``neuropose segment`` computes) from the report's trajectory, which may be cleaned and on its
+own time grid; peaks are then found by :func:`neuropose.analysis.segment.segment_signal`.
 """
 
 from __future__ import annotations
@@ -12,58 +11,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from neuropose.analysis._poses import FloatArray
-from neuropose.analysis.angles import joint_angle
 from neuropose.analysis.report._angles import AngleSpec
-from neuropose.analysis.trajectories import joint_indices
 
 if TYPE_CHECKING:
-    from neuropose.schema import SegmentationConfig, Skeleton
+    from neuropose.schema import SegmentationConfig
 
-__all__ = ["SIGNAL_UNITS", "default_segmentation", "signal_from_poses", "signal_label"]
-
-SIGNAL_UNITS = {
-    "joint_axis": "mm",
-    "joint_pair_distance": "mm",
-    "joint_speed": "mm/s",
-    "joint_angle": "deg",
-}
-"""Unit of each segmentation extractor's signal."""
-
-_AXES = {"x": 0, "y": 1, "z": 2}
-
-
-def signal_from_poses(
-    poses: npt.ArrayLike, times_s: npt.ArrayLike, skeleton: Skeleton, config: SegmentationConfig
-) -> tuple[FloatArray, str]:
-    """Build the signal ``config`` describes from one person's ``(frames, joints, 3)`` poses (mm).
-
-    Returns
-    -------
-    signal, unit
-        One value per frame (NaN where the joints are missing) and its unit.
-
-    Raises
-    ------
-    UnknownJointError
-        If a joint name is not in the skeleton.
-    """
-    array = np.asarray(poses, np.float64)
-    joints = joint_indices(skeleton, config.joints)
-    if config.extractor == "joint_axis":
-        signal = array[:, joints[0], _AXES[config.axis or "y"]]
-    elif config.extractor == "joint_pair_distance":
-        signal = np.linalg.norm(array[:, joints[0]] - array[:, joints[1]], axis=-1)
-    elif config.extractor == "joint_speed":
-        times = np.asarray(times_s, np.float64)
-        signal = np.zeros(len(times))
-        if len(times) >= 2:
-            signal = np.linalg.norm(np.gradient(array[:, joints[0]], times, axis=0), axis=-1)
-    else:
-        signal = joint_angle(array, *joints)
-    return np.asarray(signal, np.float64), SIGNAL_UNITS[config.extractor]
+__all__ = ["default_segmentation", "signal_label"]
 
 
 def signal_label(config: SegmentationConfig) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from neuropose.analysis._poses import FloatArray
-from neuropose.analysis.trajectories import person_trajectory
+from neuropose.analysis.trajectories import camera_frame_trajectory, person_trajectory
 
 if TYPE_CHECKING:
     from neuropose.schema import SubjectConfig, VideoPredictions
@@ -64,6 +64,15 @@ class Subject:
     ) -> FloatArray:
         """Return the person's ``(frames, joints, D)`` values of array ``kind``, NaN where unseen."""
         return person_trajectory(predictions, self.person, by=self.by, kind=kind)
+
+    def positions(self, predictions: VideoPredictions) -> FloatArray:
+        """Return the person's ``(frames, joints, 3)`` joints in the camera frame, millimetres.
+
+        A hip-centred (BlazePose) file's joints are placed there by its estimated root
+        translation (:func:`~neuropose.analysis.camera_frame_trajectory`), so heights, speeds
+        and gait lengths mean what they mean for MeTRAbs.
+        """
+        return camera_frame_trajectory(predictions, self.person, by=self.by)
 
     def quality_flags(self, predictions: VideoPredictions) -> npt.NDArray[np.uint8]:
         """``(frames, joints)`` quality flags of this person, ``MISSING`` where unseen."""
