@@ -73,11 +73,7 @@ def write_predictions_json(
     OutputExistsError
         If ``path`` exists and ``force`` is False.
     """
-    from neuropose.schema import io
-
-    target = check_target(path, force)
-    io.save_predictions(predictions, target, format="json")
-    return target
+    return _save_predictions(predictions, path, force, "json")
 
 
 def write_predictions_npz(
@@ -90,10 +86,19 @@ def write_predictions_npz(
     OutputExistsError
         If ``path`` exists and ``force`` is False.
     """
+    return _save_predictions(predictions, path, force, "npz")
+
+
+def _save_predictions(
+    predictions: VideoPredictions,
+    path: Path | str,
+    force: bool,
+    file_format: Literal["json", "npz"],
+) -> Path:
     from neuropose.schema import io
 
     target = check_target(path, force)
-    io.save_predictions(predictions, target, format="npz")
+    io.save_predictions(predictions, target, format=file_format)
     return target
 
 
