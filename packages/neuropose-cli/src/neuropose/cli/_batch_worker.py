@@ -7,7 +7,6 @@ a time (:func:`run_video`). It never raises for a video: whatever goes wrong wit
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import sys
@@ -26,7 +25,6 @@ __all__ = ["open_estimator", "run_video", "start_worker", "thread_environment"]
 # Options that may differ between an output and a rerun without making the output stale: the
 # model is compared by SHA-256, and the device changes speed, not meaning.
 _IGNORED_OPTIONS = {"model", "device"}
-_CHUNK = 1 << 20
 
 # This process's loaded model: one per worker process, set by start_worker.
 _state: dict[str, Any] = {}
@@ -144,6 +142,7 @@ def _existing_output(
     The note says why an existing output is redone. The checks run cheapest first, so a stale
     output costs no hashing of the video.
     """
+    from neuropose.estimator import sha256_file
     from neuropose.schema import NeuroPoseError, io
 
     if not output.is_file():
@@ -158,14 +157,6 @@ def _existing_output(
     recorded = provenance.parameters.model_dump(exclude=_IGNORED_OPTIONS)
     if recorded != estimator.options.model_dump(exclude=_IGNORED_OPTIONS):
         return None, "existing output made with other inference options, redone"
-    if existing.metadata.sha256 != _sha256(video):
+    if existing.metadata.sha256 != sha256_file(video):
         return None, "existing output made from another video, redone"
     return existing.metadata.frame_count, "output already up to date"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -42,6 +42,7 @@ from neuropose.estimator._errors import (
     VideoDecodeError,
     VideoOpenError,
 )
+from neuropose.estimator._hashing import sha256_file
 from neuropose.estimator._inference import Estimator
 from neuropose.estimator._loader import LoadedModel, load_model
 from neuropose.estimator._registry import DEFAULT_MODEL, MODEL_VARIANTS, ModelVariant
@@ -92,4 +93,5 @@ __all__ = [
     "poses3d_divergence_mm",
     "run_benchmark",
     "sample_clip",
+    "sha256_file",
 ]

@@ -13,7 +13,7 @@ _CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
-    """Return the SHA-256 of a file's bytes as lowercase hex."""
+    """Return the SHA-256 of a file's bytes as lowercase hex (how a video's digest is recorded)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
