@@ -59,11 +59,9 @@ class Subject:
         what = "track" if self.by == "track" else "person slot"
         return f"{what} {self.person} ({self.method})"
 
-    def trajectory(
-        self, predictions: VideoPredictions, kind: Literal["poses3d", "poses2d"] = "poses3d"
-    ) -> FloatArray:
-        """Return the person's ``(frames, joints, D)`` values of array ``kind``, NaN where unseen."""
-        return person_trajectory(predictions, self.person, by=self.by, kind=kind)
+    def trajectory(self, predictions: VideoPredictions) -> FloatArray:
+        """Return the person's ``(frames, joints, 3)`` poses as the file holds them, NaN where unseen."""
+        return person_trajectory(predictions, self.person, by=self.by)
 
     def positions(self, predictions: VideoPredictions) -> FloatArray:
         """Return the person's ``(frames, joints, 3)`` joints in the camera frame, millimetres.

@@ -346,7 +346,6 @@ def report_folder(
         relative = path.relative_to(root)
         html = target / relative.parent / f"{relative.name}.report.html"
         try:
-            html.parent.mkdir(parents=True, exist_ok=True)
             predictions = io.load_predictions(path)
             outcome: ReportFiles | Exception = write_report(
                 predictions,
