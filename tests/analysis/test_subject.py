@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from neuropose.analysis import DuplicateTrackError, NoTracksError, ShapeMismatchError
 from neuropose.analysis.subject import choose_subject
-from neuropose.analysis.tracking import track_people
 from neuropose.schema import NO_TRACK, SubjectChoice, SubjectConfig
 from support import scenes
 
@@ -186,14 +185,7 @@ def test_end_to_end_from_shuffled_detections_to_the_patient():
         ),
     ]  # fmt: skip
     scene = scenes.make_scene(people, duration_s=12, seed=6)
-    tracked = track_people(
-        scene.times_s,
-        scene.boxes,
-        scene.poses2d,
-        scene.poses3d,
-        joint_edges=scene.joint_edges,
-        root_joints=scene.root_joints,
-    ).track_ids
+    tracked = scenes.track(scene).track_ids
     choice = _choose(scene, tracked, movement_joints=scenes.RIGHT_ARM)
     mapping = scenes.identity_score(scene.truth, tracked).mapping
     assert mapping[choice.chosen] == PATIENT

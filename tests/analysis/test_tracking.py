@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,18 +18,6 @@ from neuropose.analysis.tracking import (
 from neuropose.schema import NO_TRACK, TrackingConfig, TrackingSummary
 from support import scenes
 from support.predictions import BERKELEY_MHAD_43, make_predictions
-
-
-def _track(scene: scenes.Scene, **config: Any):
-    return track_people(
-        scene.times_s,
-        scene.boxes,
-        scene.poses2d,
-        scene.poses3d,
-        joint_edges=scene.joint_edges,
-        root_joints=scene.root_joints,
-        config=TrackingConfig(**config) if config else None,
-    )
 
 
 def _people(scene: scenes.Scene) -> int:
@@ -80,7 +66,7 @@ SCENES = {
 @pytest.mark.parametrize("name", list(SCENES))
 def test_scene_has_no_identity_switch(name, vfr):
     scene = SCENES[name](0, vfr=vfr)
-    result = _track(scene)
+    result = scenes.track(scene)
     score = scenes.identity_score(scene.truth, result.track_ids)
     assert score.switches == 0
     assert score.impure == 0
@@ -89,16 +75,16 @@ def test_scene_has_no_identity_switch(name, vfr):
 
 
 def test_occlusion_is_bridged_online_and_leaving_the_view_by_stitching():
-    occluded = _track(scenes.crossing(1, occlusion_s=0.5)).summary
+    occluded = scenes.track(scenes.crossing(1, occlusion_s=0.5)).summary
     assert occluded.online_joins >= 1
     assert occluded.stitches == 0
-    left = _track(scenes.leave_and_return(1)).summary
+    left = scenes.track(scenes.leave_and_return(1)).summary
     assert left.stitches == 1
 
 
 def test_without_stitching_a_person_who_leaves_comes_back_as_a_new_track():
     scene = scenes.leave_and_return(2)
-    result = _track(scene, stitch=False)
+    result = scenes.track(scene, stitch=False)
     assert result.summary.tracks == 3
     assert scenes.identity_score(scene.truth, result.track_ids).switches == 1
 
@@ -126,7 +112,7 @@ def test_identity_survives_misses_ghosts_jitter_and_shuffling(
     scene = SCENES[name](
         seed, vfr=vfr, miss_rate=miss_rate, ghost_rate=ghost_rate, noise_mm=noise_mm
     )
-    result = _track(scene)
+    result = scenes.track(scene)
     score = scenes.identity_score(scene.truth, result.track_ids)
     assert score.switches == 0
     assert score.impure == 0
@@ -137,7 +123,7 @@ def test_identity_survives_misses_ghosts_jitter_and_shuffling(
 @given(seed=st.integers(0, 10_000), occlusion_s=st.floats(0.1, 3.0))
 def test_any_occlusion_up_to_three_seconds_keeps_the_identity(seed, occlusion_s):
     scene = scenes.crossing(seed, occlusion_s=occlusion_s)
-    result = _track(scene)
+    result = scenes.track(scene)
     score = scenes.identity_score(scene.truth, result.track_ids)
     assert (score.switches, score.impure, result.summary.tracks) == (0, 0, 2)
 
@@ -154,11 +140,11 @@ def test_bone_lengths_keep_apart_two_people_who_use_the_same_doorway():
         return scenes.make_scene(people, duration_s=9, seed=3)
 
     stranger = scene(0.75)
-    result = _track(stranger)
+    result = scenes.track(stranger)
     assert result.summary.tracks == 2
     assert scenes.identity_score(stranger.truth, result.track_ids).switches == 0
     # The same body size is, by the rule, the same person coming back.
-    assert _track(scene(1.0)).summary.stitches == 1
+    assert scenes.track(scene(1.0)).summary.stitches == 1
 
 
 def test_death_is_measured_in_seconds_not_frames():
@@ -170,14 +156,14 @@ def test_death_is_measured_in_seconds_not_frames():
                 hidden=((3.0, 3.0 + hidden),),
             )
         ]
-        summary = _track(scenes.make_scene(people, duration_s=8, fps=60, seed=4)).summary
+        summary = scenes.track(scenes.make_scene(people, duration_s=8, fps=60, seed=4)).summary
         assert summary.tracks == 1
         assert (summary.online_joins, summary.stitches) == ((1, 0) if online else (0, 1))
 
 
 def test_ids_run_from_zero_in_order_of_first_appearance_left_to_right():
     scene = scenes.three_people(5)
-    ids = _track(scene).track_ids
+    ids = scenes.track(scene).track_ids
     assert ids.dtype == np.int32
     assert set(np.unique(ids).tolist()) == {NO_TRACK, 0, 1, 2}
     # All three are there in frame 0; the walker starts leftmost, then the patient.
@@ -188,7 +174,7 @@ def test_ids_run_from_zero_in_order_of_first_appearance_left_to_right():
 
 def test_detections_never_confirmed_get_no_track():
     scene = scenes.crossing(6, ghost_rate=0.2)
-    ids = _track(scene).track_ids
+    ids = scenes.track(scene).track_ids
     assert np.all(ids[scene.truth == -2] == NO_TRACK)
     # A person seen for two frames never gets min_hits=3 confident hits.
     people = [
@@ -197,7 +183,7 @@ def test_detections_never_confirmed_get_no_track():
                       hidden=((0.0, 1.0), (1.06, 3.0))),
     ]  # fmt: skip
     brief = scenes.make_scene(people, duration_s=3, seed=7)
-    result = _track(brief)
+    result = scenes.track(brief)
     assert result.summary.tracks == 1
     assert result.summary.unconfirmed_detections == 2
     assert np.all(result.track_ids[brief.truth == 1] == NO_TRACK)
@@ -213,7 +199,7 @@ def test_five_people_use_the_general_assignment():
         for k, x in enumerate((-2400, -1200, 0, 1200, 2400))
     ]
     scene = scenes.make_scene(people, duration_s=6, seed=8, miss_rate=0.03)
-    result = _track(scene)
+    result = scenes.track(scene)
     score = scenes.identity_score(scene.truth, result.track_ids)
     assert (score.switches, score.impure, result.summary.tracks) == (0, 0, 5)
 
@@ -299,7 +285,7 @@ def test_bad_inputs_are_named():
 
 def test_track_trajectory_follows_one_identity():
     scene = scenes.three_people(9)
-    ids = _track(scene).track_ids
+    ids = scenes.track(scene).track_ids
     for track in range(3):
         trajectory = track_trajectory(scene.poses3d, ids, track)
         assert trajectory.shape == (len(scene.times_s), 43, 3)

@@ -299,3 +299,19 @@ def three_people(seed: int = 0, **kwargs: Any) -> Scene:
         ),
     ]  # fmt: skip
     return make_scene(people, duration_s=12.0, seed=seed, **kwargs)
+
+
+def track(scene: Scene, **config: Any):
+    """Track a scene's detections as the tracker sees a file: boxes, 2D and 3D joints, bones."""
+    from neuropose.analysis.tracking import track_people
+    from neuropose.schema import TrackingConfig
+
+    return track_people(
+        scene.times_s,
+        scene.boxes,
+        scene.poses2d,
+        scene.poses3d,
+        joint_edges=scene.joint_edges,
+        root_joints=scene.root_joints,
+        config=TrackingConfig(**config) if config else None,
+    )
