@@ -66,12 +66,14 @@ if TYPE_CHECKING:
 __all__ = [
     "GAIT_METHOD",
     "GAIT_METHOD_VERSION",
+    "HIP_CENTRED_NOTE",
     "GaitEvents",
     "analyze_gait",
     "gait_analysis",
     "gait_cycles",
     "gait_events",
     "gait_joints",
+    "with_frame_note",
 ]
 
 Side = Literal["left", "right"]
@@ -549,7 +551,6 @@ def gait_analysis(
         If the file is hip-centred and has no ``root_translation_mm``.
     """
     from neuropose.analysis.trajectories import camera_frame_trajectory, person_label
-    from neuropose.schema import Frame3d
 
     poses = camera_frame_trajectory(predictions, person)
     result = analyze_gait(
@@ -563,6 +564,13 @@ def gait_analysis(
         source_video_sha256=predictions.metadata.sha256,
         person=person_label(predictions, person),
     )
-    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
-        result = result.model_copy(update={"notes": (*result.notes, HIP_CENTRED_NOTE)})
-    return result
+    return with_frame_note(result, predictions)
+
+
+def with_frame_note(result: GaitResult, predictions: VideoPredictions) -> GaitResult:
+    """Add :data:`HIP_CENTRED_NOTE` to a result measured on a hip-centred file's positions."""
+    from neuropose.schema import Frame3d
+
+    if predictions.units.frame3d != Frame3d.HIP_CENTRED:
+        return result
+    return result.model_copy(update={"notes": (*result.notes, HIP_CENTRED_NOTE)})

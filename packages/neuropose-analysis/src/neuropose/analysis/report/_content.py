@@ -252,8 +252,7 @@ def _gait(
     The trajectory is in the camera frame (a hip-centred file's joints placed there by its
     estimated root translation), as ``neuropose gait`` measures it.
     """
-    from neuropose.analysis.gait import HIP_CENTRED_NOTE, analyze_gait
-    from neuropose.schema import Frame3d
+    from neuropose.analysis.gait import analyze_gait, with_frame_note
 
     try:
         result = analyze_gait(
@@ -267,9 +266,7 @@ def _gait(
         )
     except AnalysisError as error:
         return {"available": False, "note": str(error)}
-    if predictions.units.frame3d == Frame3d.HIP_CENTRED:
-        result = result.model_copy(update={"notes": (*result.notes, HIP_CENTRED_NOTE)})
-    return _gait_section(result)
+    return _gait_section(with_frame_note(result, predictions))
 
 
 def _gait_section(result: GaitResult) -> dict[str, Any]:
