@@ -126,12 +126,14 @@ from neuropose.analysis.frame_table import frame_table_columns, write_frame_tabl
 from neuropose.analysis.gait import (
     GAIT_METHOD,
     GAIT_METHOD_VERSION,
+    HIP_CENTRED_NOTE,
     GaitEvents,
     analyze_gait,
     gait_analysis,
     gait_cycles,
     gait_events,
     gait_joints,
+    with_frame_note,
 )
 from neuropose.analysis.kinematics import (
     check_times,
@@ -185,6 +187,7 @@ from neuropose.analysis.trajectories import (
     joint_indices,
     person_label,
     person_trajectory,
+    person_values,
     resolve_person,
 )
 
@@ -194,6 +197,7 @@ __all__ = [
     "BODY_FRAME",
     "GAIT_METHOD",
     "GAIT_METHOD_VERSION",
+    "HIP_CENTRED_NOTE",
     "METHODS",
     "NAN_POLICIES",
     "Alignment",
@@ -278,6 +282,7 @@ __all__ = [
     "person_flags",
     "person_label",
     "person_trajectory",
+    "person_values",
     "procrustes",
     "quality_summary",
     "remove_baseline",
@@ -307,5 +312,6 @@ __all__ = [
     "tracking",
     "tracking_config_for",
     "trajectories",
+    "with_frame_note",
     "write_frame_table",
 ]

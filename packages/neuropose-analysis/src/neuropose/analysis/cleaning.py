@@ -470,25 +470,16 @@ def person_flags(
         ``(frames, joints)`` uint8 :class:`~neuropose.schema.QualityFlag` bits, ready for
         :func:`check_observed` and :func:`quality_summary` with ``predictions.times_s``.
     """
+    from neuropose.analysis.trajectories import person_values
     from neuropose.schema import flags_from_presence
 
-    present = predictions.person_mask
-    joints = predictions.skeleton.joint_count
     flags = predictions.quality_flags
     if flags is None:
+        present = predictions.person_mask
+        joints = predictions.skeleton.joint_count
         flags = flags_from_presence(np.broadcast_to(present[..., None], (*present.shape, joints)))
-    if by == "track":
-        rows, slots = np.nonzero(np.asarray(predictions.track_ids) == person)
-    else:
-        rows = (
-            np.flatnonzero(present[:, person])
-            if 0 <= person < present.shape[1]
-            else np.empty(0, np.intp)
-        )
-        slots = np.full(len(rows), person, np.intp)
-    result = np.full((predictions.frame_count, joints), _MISSING, np.uint8)
-    result[rows] = flags[rows, slots]
-    return result
+    # An empty slot's flags are MISSING (the schema's fill), as are frames without the track.
+    return person_values(predictions, flags, person, by, fill=int(_MISSING), dtype=np.uint8)
 
 
 def clean_predictions(

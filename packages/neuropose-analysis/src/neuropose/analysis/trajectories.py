@@ -7,7 +7,7 @@ Arrays follow one convention: ``(frames, joints, 3)`` poses in millimetres, came
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,7 @@ __all__ = [
     "joint_indices",
     "person_label",
     "person_trajectory",
+    "person_values",
     "resolve_person",
 ]
 
@@ -145,7 +146,7 @@ def person_trajectory(
         If ``person`` is ``None`` and the file holds several people.
     """
     chosen, read = resolve_person(predictions, person, by=by)
-    result = _gather(predictions, getattr(predictions, kind), chosen, read)
+    result = person_values(predictions, getattr(predictions, kind), chosen, read)
     if np.all(np.isnan(result)):
         seen = "slots 0.." + str(predictions.max_people - 1) if read == "slot" else "its track ids"
         msg = (
@@ -156,12 +157,30 @@ def person_trajectory(
     return result
 
 
-def _gather(
-    predictions: VideoPredictions, array: npt.ArrayLike, chosen: int, read: Literal["track", "slot"]
-) -> FloatArray:
-    """One person's rows of a ``(frames, persons, ...)`` array, NaN where they are absent."""
-    source = np.asarray(array, dtype=np.float64)
-    result = np.full((source.shape[0], *source.shape[2:]), np.nan)
+def person_values(
+    predictions: VideoPredictions,
+    array: npt.ArrayLike,
+    chosen: int,
+    read: Literal["track", "slot"],
+    *,
+    fill: float = np.nan,
+    dtype: npt.DTypeLike = np.float64,
+) -> npt.NDArray[Any]:
+    """Return one person's rows of a ``(frames, persons, ...)`` array, ``fill`` where absent.
+
+    Parameters
+    ----------
+    predictions
+        The file whose ``track_ids`` say where a track sits.
+    array
+        One of its per-person arrays (or one shaped like them).
+    chosen, read
+        The person as :func:`resolve_person` returns it: a track id or a slot.
+    fill, dtype
+        Value of the frames without the person, and the result's dtype.
+    """
+    source = np.asarray(array, dtype=dtype)
+    result = np.full((source.shape[0], *source.shape[2:]), fill, dtype=source.dtype)
     if read == "slot":
         if 0 <= chosen < source.shape[1]:
             result = source[:, chosen].copy()
@@ -201,7 +220,7 @@ def camera_frame_trajectory(
             "re-run inference with this version of neuropose, which records it"
         )
     chosen, read = resolve_person(predictions, person, by=by)
-    root = _gather(predictions, predictions.root_translation_mm, chosen, read)
+    root = person_values(predictions, predictions.root_translation_mm, chosen, read)
     return poses + root[:, None, :]
 
 
